@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Install everything stalkproof needs on a fresh Debian/Ubuntu machine: system packages (when run as root
+# or with sudo), then a virtual environment in .venv with stalkproof and its test tools.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+packages=(age postgresql)
+python3 -m venv --help >/dev/null 2>&1 || packages+=(python3-venv python3-pip)
+if [ "$(id -u)" = 0 ]; then sudo=(); elif command -v sudo >/dev/null; then sudo=(sudo); else sudo=(false); fi
+if "${sudo[@]}" true 2>/dev/null; then
+  export DEBIAN_FRONTEND=noninteractive
+  "${sudo[@]}" apt-get update -qq
+  "${sudo[@]}" apt-get install -y -qq "${packages[@]}" >/dev/null
+else
+  echo "setup: not root and no sudo: install these Debian packages yourself: ${packages[*]}" >&2
+fi
+[ -x .venv/bin/python ] || python3 -m venv .venv
+.venv/bin/python -m pip install -q --upgrade pip
+.venv/bin/python -m pip install -q -e ".[dev]"

@@ -1,0 +1,109 @@
+"""Commands for exhibits: keeping originals, listing them, getting them back out."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import asdict
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from stalkproof.cli.common import CaseOption, JsonOption, VaultOption, emit, opened_case, out
+from stalkproof.errors import InputError
+from stalkproof.evidence.exhibits import ExhibitDetails, add_exhibit, export_exhibit, list_exhibits
+
+exhibit_app = typer.Typer(
+    help="Keep original files (screenshots, photos, exports) as exhibits.", no_args_is_help=True
+)
+
+Text = Annotated[str | None, typer.Option(show_default=False)]
+
+
+@exhibit_app.command("add")
+def exhibit_add(
+    file: Annotated[
+        Path, typer.Argument(help="The file to keep. It is copied, encrypted; your file is untouched.")
+    ],
+    describe: Annotated[
+        str | None, typer.Option(help="What it is, e.g. 'Screenshot of his message'.")
+    ] = None,
+    ref: Annotated[
+        str | None, typer.Option(help="Your own label, e.g. 'AB/1' (default EX-001, EX-002, …).")
+    ] = None,
+    captured_by: Annotated[str | None, typer.Option(help="Who made or saved it.")] = None,
+    captured_at: Annotated[str | None, typer.Option(help="When it was made or saved.")] = None,
+    how: Annotated[
+        str | None, typer.Option("--how", help="How it was captured (screenshot, export…).")
+    ] = None,
+    app: Annotated[str | None, typer.Option("--app", help="The app or site it came from.")] = None,
+    url: Text = None,
+    username: Text = None,
+    vault: VaultOption = None,
+    case: CaseOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Keep an original file as an exhibit: hashed, encrypted, and recorded in the ledger."""
+    details = ExhibitDetails(
+        description=describe,
+        ref=ref,
+        captured_by=captured_by,
+        captured_at=captured_at,
+        capture_method=how,
+        source_app=app,
+        url=url,
+        username=username,
+    )
+    with opened_case(vault, case) as (opened_vault, chosen):
+        exhibit = add_exhibit(opened_vault, chosen.id, file, details)
+    data = {"ref": exhibit.ref, "sha256": exhibit.sha256, "size": exhibit.size, "id": exhibit.id}
+    emit(
+        as_json,
+        data,
+        lambda: out.print(
+            f"Kept {file.name} as exhibit {exhibit.ref} ({exhibit.size:,} bytes, SHA-256 {exhibit.sha256})."
+        ),
+    )
+
+
+@exhibit_app.command("list")
+def exhibit_list(vault: VaultOption = None, case: CaseOption = None, as_json: JsonOption = False) -> None:
+    """List the exhibits in the case."""
+    with opened_case(vault, case) as (opened_vault, chosen):
+        found = list_exhibits(opened_vault, chosen.id)
+
+    def show() -> None:
+        table = Table("ref", "description", "file", "size", "sha256")
+        for item in found:
+            table.add_row(
+                item.ref, item.description or "", item.original_name or "", f"{item.size:,}", item.sha256
+            )
+        out.print(table if found else "No exhibits yet: stalkproof exhibit add FILE --describe TEXT")
+
+    emit(as_json, [asdict(item) for item in found], show)
+
+
+@exhibit_app.command("export")
+def exhibit_export(
+    ref: Annotated[str, typer.Argument(help="The exhibit's label (EX-001) or id.")],
+    to: Annotated[Path, typer.Option("--out", help="Where to write the original file.")],
+    vault: VaultOption = None,
+    case: CaseOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Write an exhibit's original bytes back out, decrypted."""
+    if to.exists():
+        raise InputError("already exists; choose a new file name so nothing is overwritten.", to)
+    with opened_case(vault, case) as (opened_vault, chosen):
+        try:
+            with os.fdopen(os.open(to, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as target:
+                exhibit = export_exhibit(opened_vault, chosen.id, ref, target)
+        except BaseException:
+            to.unlink(missing_ok=True)  # never leave a partial copy behind
+            raise
+    emit(
+        as_json,
+        {"ref": exhibit.ref, "out": str(to), "sha256": exhibit.sha256},
+        lambda: out.print(f"Wrote exhibit {exhibit.ref} to {to}."),
+    )

@@ -1,0 +1,104 @@
+"""Build the fictional demo case from case.yaml into a fresh vault."""
+
+from __future__ import annotations
+
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from stalkproof.evidence.cases import create_case, use_case
+from stalkproof.evidence.diary import add_entry, amend_entry, diary_draft
+from stalkproof.evidence.exhibits import ExhibitDetails, add_exhibit
+from stalkproof.evidence.parties import add_party
+from stalkproof.evidence.time import parse_when
+from stalkproof.vault.keys import KdfParams
+from stalkproof.vault.vault import Vault
+from stalkproof.vault.verify import verify_vault
+
+SCENARIO = Path(__file__).with_name("case.yaml")
+DEMO_PASSPHRASE = "demo passphrase, not for real evidence"
+
+
+@dataclass
+class DemoResult:
+    vault: Path
+    passphrase: str
+    recovery_code: str
+    case_id: str
+    outputs: list[dict[str, Any]] = field(default_factory=list)
+
+
+def build_demo(
+    out: Path,
+    passphrase: str = DEMO_PASSPHRASE,
+    kdf: KdfParams | None = None,
+    database_url: str | None = None,
+) -> DemoResult:
+    scenario = yaml.safe_load(SCENARIO.read_text(encoding="utf-8"))
+    vault_path = out / "vault"
+    vault, recovery_code = Vault.create(vault_path, passphrase, kdf=kdf, database_url=database_url)
+    with vault:
+        case = create_case(vault, scenario["case"]["name"], scenario["case"]["reference"])
+        use_case(vault, case.id)
+        result = DemoResult(vault_path, passphrase, recovery_code, case.id)
+        people = _add_parties(vault, case.id, scenario["parties"])
+        exhibit_refs = _add_exhibits(vault, case.id, scenario["exhibits"])
+        numbers = _add_diary(vault, case.id, scenario, people, exhibit_refs)
+        for change in scenario.get("amendments", []):
+            amend_entry(vault, case.id, str(change["entry"]), {"text": change["what"]}, change["note"])
+        vault.close()
+        report = verify_vault(vault)
+    result.outputs = [
+        {"kind": "case", "id": case.id, "name": case.name},
+        {"kind": "parties", "count": len(people)},
+        {"kind": "exhibits", "refs": sorted(exhibit_refs.values())},
+        {"kind": "diary", "entries": len(numbers), "amendments": len(scenario.get("amendments", []))},
+        {"kind": "verify", "ok": report.ok, "counts": report.counts},
+    ]
+    return result
+
+
+def _add_parties(vault: Vault, case_id: str, parties: list[dict[str, Any]]) -> dict[str, str]:
+    return {
+        p["key"]: add_party(vault, case_id, p["name"], p["role"], p.get("accounts", [])).id for p in parties
+    }
+
+
+def _add_exhibits(vault: Vault, case_id: str, exhibits: list[dict[str, Any]]) -> dict[str, str]:
+    refs: dict[str, str] = {}
+    # The demo's "original files" are written to a private temporary folder, kept, then removed.
+    with tempfile.TemporaryDirectory(prefix="stalkproof-demo-") as folder:
+        for item in exhibits:
+            path = Path(folder) / item["file"]
+            path.write_text(item["content"], encoding="utf-8")
+            details = ExhibitDetails(
+                description=item["describe"], capture_method=item["how"], captured_by="Sam Carter (fictional)"
+            )
+            refs[item["file"]] = add_exhibit(vault, case_id, path, details).ref
+    return refs
+
+
+def _add_diary(
+    vault: Vault, case_id: str, scenario: dict[str, Any], people: dict[str, str], exhibit_refs: dict[str, str]
+) -> list[int]:
+    numbers = []
+    for item in scenario["diary"]:
+        draft = diary_draft(
+            parse_when(item["when"], zone=scenario["zone"], approximate=item.get("approx", False)),
+            item["what"],
+            place=item.get("where"),
+            channel=item.get("platform"),
+            behaviours=item.get("behaviours", []),
+            parties=[people[key] for key in item.get("parties", [])],
+            witnesses=item.get("witnesses", []),
+            impact=item.get("impact"),
+            actions=item.get("actions", []),
+            how_saved=item.get("how_saved"),
+            risk_notes=item.get("risk_notes", []),
+            exhibit_refs=[exhibit_refs[name] for name in item.get("exhibits", [])],
+        )
+        numbers.append(add_entry(vault, case_id, draft).number)
+    return numbers

@@ -1,0 +1,1 @@
+"""The evidence domain: cases, parties and their accounts, sources, events, exhibits, assessments."""

@@ -1,0 +1,154 @@
+"""The append-only, hash-chained ledger of every change to the vault.
+
+Each entry records who did what to which row, the SHA-256 of that row's canonical form, and the hash of
+the entry before it, so removing, reordering or editing any entry breaks the chain from that point on.
+Entries are written in the same database transaction as the change they describe: both land or neither.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, Table, insert, select
+
+from stalkproof.vault.schema import ledger
+
+GENESIS = "0" * 64
+
+
+def canonical(payload: Mapping[str, Any]) -> bytes:
+    """One byte string per row, whatever the database: sorted keys, no spaces, text kept as found."""
+    return json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+
+def payload_hash(payload: Mapping[str, Any]) -> str:
+    return hashlib.sha256(canonical(payload)).hexdigest()
+
+
+@dataclass(frozen=True)
+class Entry:
+    seq: int
+    recorded_at: str
+    actor: str
+    action: str
+    object_type: str
+    object_id: str
+    payload_sha256: str
+    prev_hash: str
+    entry_hash: str
+
+    def expected_hash(self) -> str:
+        return entry_hash(
+            self.seq,
+            self.recorded_at,
+            self.actor,
+            self.action,
+            self.object_type,
+            self.object_id,
+            self.payload_sha256,
+            self.prev_hash,
+        )
+
+    def as_row(self) -> dict[str, Any]:
+        return dict(vars(self))
+
+
+def entry_hash(
+    seq: int,
+    recorded_at: str,
+    actor: str,
+    action: str,
+    object_type: str,
+    object_id: str,
+    payload_sha256: str,
+    prev_hash: str,
+) -> str:
+    fields = [seq, recorded_at, actor, action, object_type, object_id, payload_sha256, prev_hash]
+    return hashlib.sha256(canonical({"ledger-entry/1": fields})).hexdigest()
+
+
+class Recorder:
+    """Writes rows and their ledger entries together, inside one open transaction."""
+
+    def __init__(self, connection: Connection, actor: str, now: str) -> None:
+        self.connection = connection
+        self.actor = actor
+        self.now = now
+        last = connection.execute(
+            select(ledger.c.seq, ledger.c.entry_hash).order_by(ledger.c.seq.desc()).limit(1)
+        ).first()
+        self.next_seq: int = int(last[0]) + 1 if last else 1
+        self.prev_hash: str = str(last[1]) if last else GENESIS
+        self.appended = 0
+
+    def insert(self, table: Table, row: Mapping[str, Any], action: str = "create") -> None:
+        self.insert_many(table, [row], action)
+
+    def insert_many(self, table: Table, rows: Iterable[Mapping[str, Any]], action: str = "create") -> int:
+        """Insert complete rows (every column present) and one ledger entry per row."""
+        batch = [dict(row) for row in rows]
+        if not batch:
+            return 0
+        self.connection.execute(insert(table), batch)
+        self._append(action, table.name, ((row[_key(table)], payload_hash(row)) for row in batch))
+        return len(batch)
+
+    def record(self, action: str, object_type: str, object_id: str, payload: Mapping[str, Any]) -> None:
+        """Ledger a change made outside `insert` (a redaction, the vault's own creation)."""
+        self._append(action, object_type, [(object_id, payload_hash(payload))])
+
+    def _append(self, action: str, object_type: str, items: Iterable[tuple[str, str]]) -> None:
+        entries = list(self._entries(action, object_type, items))
+        self.connection.execute(insert(ledger), entries)
+        self.appended += len(entries)
+
+    def _entries(
+        self, action: str, object_type: str, items: Iterable[tuple[str, str]]
+    ) -> Iterator[dict[str, Any]]:
+        seq, prev, now, actor = self.next_seq, self.prev_hash, self.now, self.actor
+        for object_id, digest in items:
+            current = entry_hash(seq, now, actor, action, object_type, object_id, digest, prev)
+            yield {
+                "seq": seq,
+                "recorded_at": now,
+                "actor": actor,
+                "action": action,
+                "object_type": object_type,
+                "object_id": object_id,
+                "payload_sha256": digest,
+                "prev_hash": prev,
+                "entry_hash": current,
+            }
+            seq, prev = seq + 1, current
+        self.next_seq, self.prev_hash = seq, prev
+
+
+def _key(table: Table) -> str:
+    (column,) = table.primary_key.columns
+    return column.name
+
+
+def complete_row(table: Table, values: Mapping[str, Any]) -> dict[str, Any]:
+    """Every column present, so the canonical form hashed now is the one read back later."""
+    unknown = set(values) - set(table.c.keys())
+    if unknown:
+        raise KeyError(f"{table.name} has no column(s) {sorted(unknown)}")
+    return {column.name: values.get(column.name) for column in table.columns}
+
+
+def walk(connection: Connection, batch: int = 10_000) -> Iterator[Entry]:
+    """Every ledger entry in order, in pages, so a long ledger is read in constant memory."""
+    after = 0
+    while True:
+        rows = connection.execute(
+            select(ledger).where(ledger.c.seq > after).order_by(ledger.c.seq).limit(batch)
+        ).all()
+        if not rows:
+            return
+        for row in rows:
+            yield Entry(**row._mapping)
+        after = rows[-1].seq
