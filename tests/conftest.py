@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import secrets
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -125,3 +126,26 @@ def case_setup(vault_setup: VaultSetup, cli: Any) -> VaultSetup:
     """A vault with one case in use."""
     assert cli("case", "new", "Fictional case", "--json").code == 0
     return vault_setup
+
+
+@contextmanager
+def direct_sql(setup: VaultSetup) -> Iterator[Any]:
+    """A plain DB-API connection that bypasses stalkproof, as someone tampering would use."""
+    if setup.database_url:
+        import psycopg
+
+        with psycopg.connect(setup.database_url.replace("postgresql://", "postgresql://", 1)) as connection:
+            yield connection
+            connection.commit()
+        return
+    import sqlcipher3
+
+    with setup.open() as vault:
+        key = vault.keys.database_key.hex()
+    connection = sqlcipher3.connect(str(setup.path / "vault.db"))
+    connection.execute(f"PRAGMA key = \"x'{key}'\"")
+    try:
+        yield connection
+        connection.commit()
+    finally:
+        connection.close()

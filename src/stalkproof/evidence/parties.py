@@ -69,7 +69,8 @@ def add_party(vault: Vault, case_id: str, name: str, role: str, account_texts: l
                     },
                 ),
             )
-    return Party(party["id"], name, role, list(dict.fromkeys(wanted)))
+    ordered = sorted(dict.fromkeys(wanted), key=lambda a: (a.platform, a.identifier))
+    return Party(party["id"], name, role, ordered)
 
 
 def ensure_account(connection: Connection, recorder: Recorder, case_id: str, account: Account) -> str:
@@ -106,7 +107,7 @@ def list_parties(vault: Vault, case_id: str) -> list[Party]:
             select(attributions.c.party_id, accounts.c.platform, accounts.c.identifier)
             .join(accounts, accounts.c.id == attributions.c.account_id)
             .where(accounts.c.case_id == case_id)
-            .order_by(attributions.c.created_at, attributions.c.id)
+            .order_by(accounts.c.platform, accounts.c.identifier)
         ).all()
     by_party: dict[str, list[Account]] = {}
     for party_id, platform, identifier in linked:
