@@ -104,3 +104,11 @@ def test_entries_are_listed_in_the_order_they_happened(case_setup: VaultSetup, c
         cli("diary", "add", "--when", when, "--what", what)
     assert [e["what"] for e in cli("diary", "list", "--json").json()] == ["earlier", "middle", "later"]
     assert [e["text"] for e in cli("events", "--since", "2026-03-02", "--json").json()] == ["middle", "later"]
+
+
+def test_what_can_come_from_standard_input(case_setup: VaultSetup, cli: Any, monkeypatch: Any) -> None:
+    import io
+
+    monkeypatch.setattr("sys.stdin", io.StringIO("Words kept out of shell history\n"))
+    assert cli("diary", "add", "--when", "2026-03-01", "--what", "-").code == 0
+    assert cli("diary", "list", "--json").json()[0]["what"] == "Words kept out of shell history"

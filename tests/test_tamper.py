@@ -181,7 +181,10 @@ def test_swapped_public_key_in_header_is_refused_with_exit_3(evidence: VaultSetu
     edit_header(evidence, lambda h: h["public"].update(ed25519="00" * 32))
     result = cli("verify", "--json")
     assert result.code == 3
-    assert "does not match the vault's own keys" in result.err
+    (problem,) = result.json()["problems"]
+    assert problem["kind"] == "vault_unreadable"
+    assert "does not match the vault's own keys" in problem["detail"]
+    assert cli("diary", "list").code == 3
 
 
 def test_a_healthy_vault_verifies_with_counts(evidence: VaultSetup, cli: Any) -> None:
@@ -189,3 +192,24 @@ def test_a_healthy_vault_verifies_with_counts(evidence: VaultSetup, cli: Any) ->
     assert report["ok"] is True and report["problems"] == []
     assert report["counts"]["blobs"] == 2
     assert report["counts"]["ledger_entries"] >= 10
+
+
+@pytest.mark.parametrize("database_url", ["sqlcipher"], indirect=True)
+def test_damaged_database_pages_are_reported_with_exit_3(evidence: VaultSetup, cli: Any) -> None:
+    """A changed byte in any page of vault.db, even one no query reads, is reported, not missed."""
+    path = evidence.path / "vault.db"
+    pristine = path.read_bytes()
+    page = 4096
+    for number in range(1, len(pristine) // page):
+        data = bytearray(pristine)
+        data[number * page + 100] ^= 0x01
+        path.write_bytes(bytes(data))
+        result = cli("verify", "--json")
+        assert result.code == 3, f"page {number}: {result.err}"
+        assert {p["kind"] for p in result.json()["problems"]} & {
+            "database_damaged",
+            "database_unreadable",
+            "vault_unreadable",
+        }
+    path.write_bytes(pristine)
+    assert cli("verify").code == 0

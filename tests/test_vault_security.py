@@ -161,3 +161,16 @@ def test_init_prints_vault_and_recovery_code(
     Vault.unlock(tmp_path / "v", recovery_code=data["recovery_code"]).close()
     mode = (tmp_path / "v" / "vault.db").stat().st_mode & 0o777
     assert mode == 0o600
+
+
+def test_vault_files_are_owner_only_whatever_the_umask(tmp_path: Path) -> None:
+    import os
+
+    previous = os.umask(0o022)
+    try:
+        Vault.create(tmp_path / "v", PASSPHRASE, kdf=FAST_KDF)[0].close()
+    finally:
+        os.umask(previous)
+    assert (tmp_path / "v").stat().st_mode & 0o777 == 0o700
+    for path in (tmp_path / "v").iterdir():
+        assert path.stat().st_mode & 0o077 == 0, path

@@ -34,7 +34,10 @@ def demo(
         for item in result.outputs:
             details = ", ".join(f"{key}: {value}" for key, value in item.items() if key != "kind")
             out.print(f"  - {item['kind']}: {details}", markup=False)
-        out.print(f"Its passphrase is: {passphrase}")
+        if passphrase == DEMO_PASSPHRASE:
+            out.print(f"Its passphrase is: {passphrase}")
+        else:
+            out.print("It uses the passphrase in STALKPROOF_PASSPHRASE.")
         out.print(f"Look around:  STALKPROOF_VAULT={result.vault} stalkproof diary list")
         out.print(f"              STALKPROOF_VAULT={result.vault} stalkproof verify")
 

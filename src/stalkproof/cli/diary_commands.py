@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from typing import Annotated, Any
 
 import typer
@@ -35,7 +36,14 @@ Zone = Annotated[
     ),
 ]
 Approx = Annotated[bool, typer.Option("--approx", help="The time is approximate.")]
-What = Annotated[str | None, typer.Option("--what", help="What happened. Quote the exact words used.")]
+What = Annotated[
+    str | None,
+    typer.Option(
+        "--what",
+        help="What happened. Quote the exact words used. '-' reads it from standard input, "
+        "which keeps it out of your shell history.",
+    ),
+]
 Where = Annotated[str | None, typer.Option("--where", help="Where it happened (a place, or an app or site).")]
 Platform = Annotated[str | None, typer.Option("--platform", help="The app or channel, e.g. whatsapp, phone.")]
 Behaviour = Annotated[
@@ -89,7 +97,7 @@ def diary_add(
         raise typer.BadParameter("a diary entry needs --when and --what.")
     draft = diary_draft(
         parse_when(when, zone=zone, approximate=approx),
-        what,
+        _text(what),
         until=parse_when(until, zone=zone) if until else None,
         place=where,
         channel=platform,
@@ -140,7 +148,7 @@ def diary_amend(
         changes["moment"] = parse_when(when, zone=zone, approximate=approx)
     optional = {
         "until": parse_when(until, zone=zone) if until else None,
-        "text": what,
+        "text": _text(what) if what else None,
         "place": where,
         "channel": platform,
         "impact": impact,
@@ -221,6 +229,11 @@ def diary_show(
         "versions": [version.as_json() for version in versions],
     }
     emit(as_json, data, lambda: _show_versions(versions))
+
+
+def _text(value: str) -> str:
+    """'-' means: read the words from standard input (kept out of shell history and the process list)."""
+    return sys.stdin.read().rstrip("\n") if value == "-" else value
 
 
 def _when(data: dict[str, Any]) -> str:

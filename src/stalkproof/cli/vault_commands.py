@@ -69,8 +69,12 @@ def change_passphrase(
 
 def verify(vault: VaultOption = None, as_json: JsonOption = False) -> None:
     """Check every stored file, record and ledger entry. Exit code 3 if anything does not match."""
-    with opened(vault) as opened_vault:
-        report = _run_verify(opened_vault, show_progress=not as_json and console.is_terminal)
+    try:
+        with opened(vault) as opened_vault:
+            report = _run_verify(opened_vault, show_progress=not as_json and console.is_terminal)
+    except IntegrityError as error:  # so damaged that it would not open: still a report, still exit 3
+        report = Report()
+        report.add("vault_unreadable", "vault", error.message)
     data = {
         "ok": report.ok,
         "problems": [{"kind": p.kind, "object": p.object, "detail": p.detail} for p in report.problems],

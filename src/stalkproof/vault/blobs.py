@@ -109,6 +109,7 @@ class BlobStore:
             name = self.storage_name(sha256)
             staged = self.staging / f"{name}{SUFFIX}"
             os.replace(partial, staged)
+            fsync_directory(self.staging)  # the staged name must survive power loss once its row commits
         except BaseException:
             partial.unlink(missing_ok=True)
             raise
@@ -124,7 +125,9 @@ class BlobStore:
         if target.exists():
             staged.path.unlink(missing_ok=True)
             return
-        target.parent.mkdir(mode=0o700, exist_ok=True)
+        if not target.parent.is_dir():
+            target.parent.mkdir(mode=0o700)
+            fsync_directory(self.store)
         os.replace(staged.path, target)
         fsync_directory(target.parent)
 

@@ -23,7 +23,7 @@ class Checkpoint:
     signature: str
 
     def message(self, vault_id: str) -> bytes:
-        return checkpoint_message(vault_id, self.tree_size, self.root_hash, self.created_at)
+        return checkpoint_message(vault_id, self.seq, self.tree_size, self.root_hash, self.created_at)
 
     def signature_valid(self, vault_id: str, key: Ed25519PublicKey) -> bool:
         try:
@@ -33,11 +33,12 @@ class Checkpoint:
         return True
 
 
-def checkpoint_message(vault_id: str, tree_size: int, root_hash: str, created_at: str) -> bytes:
+def checkpoint_message(vault_id: str, seq: int, tree_size: int, root_hash: str, created_at: str) -> bytes:
     """Plain text, so a person can read what was signed and re-create it with standard tools."""
     return (
         "stalkproof checkpoint v1\n"
         f"vault: {vault_id}\n"
+        f"checkpoint: {seq}\n"
         f"tree_size: {tree_size}\n"
         f"root_sha256: {root_hash}\n"
         f"created_at: {created_at}\n"
@@ -48,5 +49,5 @@ def sign(
     key: Ed25519PrivateKey, vault_id: str, seq: int, tree_size: int, root_hash: str, created_at: str
 ) -> Checkpoint:
     public = key.public_key().public_bytes_raw().hex()
-    signature = key.sign(checkpoint_message(vault_id, tree_size, root_hash, created_at)).hex()
+    signature = key.sign(checkpoint_message(vault_id, seq, tree_size, root_hash, created_at)).hex()
     return Checkpoint(seq, tree_size, root_hash, created_at, public, signature)

@@ -113,6 +113,7 @@ class Vault:
         with vault.lock:
             vault._initialise_database()
             write_header(folder, header)
+        _restrict(folder)
         vault.checkpoint()
         return vault, recovery_code
 
@@ -159,19 +160,25 @@ class Vault:
         what a crashed command left staged, and check the database belongs to this vault."""
         with self.lock:
             try:
-                with self.engine.begin() as connection:
-                    if migrate.pending(connection):
-                        migrate.upgrade(connection)
-                    stored_id = connection.execute(
-                        select(settings.c.value).where(settings.c.key == "vault_id")
-                    ).scalar()
+                recorded = self._prepare_database()
             except DatabaseError as error:
-                raise VaultError(f"The vault database cannot be read: {error.orig}.") from None
+                raise IntegrityError(
+                    f"The vault database is damaged and cannot be read ({error.orig}). "
+                    "Your stored files are separate; restore vault.db from a backup if you have one."
+                ) from None
+            self.store.recover(recorded.__contains__)
+
+    def _prepare_database(self) -> set[str]:
+        """Migrate if needed, check the database is this vault's, and return the recorded blob names."""
+        with self.engine.begin() as connection:
+            if migrate.pending(connection):
+                migrate.upgrade(connection)
+            stored_id = connection.execute(
+                select(settings.c.value).where(settings.c.key == "vault_id")
+            ).scalar()
             if stored_id != self.header.vault_id:
                 raise VaultError("The database does not belong to this vault folder.")
-            with self.engine.connect() as connection:
-                recorded = set(connection.execute(select(blobs.c.storage_name)).scalars())
-            self.store.recover(recorded.__contains__)
+            return set(connection.execute(select(blobs.c.storage_name)).scalars())
 
     # -- reading and writing --------------------------------------------------------------------------
 
@@ -289,6 +296,13 @@ def _check_new_passphrase(passphrase: str) -> None:
         raise VaultError(
             "Please choose a passphrase of at least 8 characters; a few unrelated words work well."
         )
+
+
+def _restrict(folder: Path) -> None:
+    """Owner-only access whatever the caller's umask; SQLite gives its journal files the database's mode."""
+    folder.chmod(0o700)
+    for path in folder.iterdir():
+        path.chmod(0o700 if path.is_dir() else 0o600)
 
 
 def _prepare_empty_folder(folder: Path) -> None:

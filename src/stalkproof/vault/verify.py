@@ -12,6 +12,7 @@ from typing import Any
 
 import pyrage
 from sqlalchemy import Connection, Row, Select, select
+from sqlalchemy.exc import DatabaseError
 
 from stalkproof.vault.checkpoint import Checkpoint
 from stalkproof.vault.ledger import GENESIS, payload_hash, walk
@@ -54,7 +55,18 @@ class _LedgerState:
 
 def verify_vault(vault: Vault, progress: Progress | None = None) -> Report:
     report = Report()
+    try:
+        blob_rows = _check_records(vault, report)
+    except DatabaseError as error:
+        report.add("database_unreadable", "vault database", f"part of it cannot be read ({error.orig})")
+        return report
+    _check_blobs(vault, blob_rows, report, progress)
+    return report
+
+
+def _check_records(vault: Vault, report: Report) -> list[tuple[str, int, str]]:
     with vault.read() as connection:
+        _check_pages(connection, report)
         stored = [
             Checkpoint(**{k: v for k, v in row._mapping.items() if k != "frontier"})
             for row in connection.execute(select(checkpoints).order_by(checkpoints.c.seq))
@@ -63,9 +75,19 @@ def verify_vault(vault: Vault, progress: Progress | None = None) -> Report:
         _check_checkpoints(vault, stored, state, report)
         _check_vault_entry(vault, state, report)
         _check_rows(connection, state, report)
-        blob_rows = connection.execute(select(blobs.c.id, blobs.c.size, blobs.c.storage_name)).all()
-    _check_blobs(vault, [(r.id, r.size, r.storage_name) for r in blob_rows], report, progress)
-    return report
+        rows = connection.execute(select(blobs.c.id, blobs.c.size, blobs.c.storage_name)).all()
+    return [(row.id, row.size, row.storage_name) for row in rows]
+
+
+def _check_pages(connection: Connection, report: Report) -> None:
+    """SQLCipher authenticates every page: damage in a page no query happens to read shows up here."""
+    if connection.dialect.name != "sqlite":
+        return
+    for (message,) in connection.exec_driver_sql("PRAGMA cipher_integrity_check"):
+        report.add("database_damaged", "vault database", str(message))
+    for (message,) in connection.exec_driver_sql("PRAGMA quick_check"):
+        if message != "ok":
+            report.add("database_damaged", "vault database", str(message))
 
 
 def _check_ledger(connection: Connection, sizes: set[int], report: Report) -> _LedgerState:
