@@ -1,7 +1,7 @@
 """One writer at a time: an advisory lock on a file in the vault folder.
 
 The operating system drops the lock when the holder dies, even by SIGKILL, so a crash never leaves the
-vault locked. Readers do not take it.
+vault locked. Opening a vault takes it briefly too, to settle what a crashed writer left.
 """
 
 from __future__ import annotations
