@@ -57,8 +57,11 @@ class Lineage:
     change_note: str | None = None
 
 
+_LIST = json.JSONEncoder(ensure_ascii=False)
+
+
 def encode_list(values: Sequence[str]) -> str | None:
-    return json.dumps(list(values), ensure_ascii=False) if values else None
+    return _LIST.encode(list(values)) if values else None
 
 
 def decode_list(value: str | None) -> list[str]:

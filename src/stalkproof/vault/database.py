@@ -21,6 +21,7 @@ _SQLCIPHER_PRAGMAS = (
     "PRAGMA temp_store=MEMORY",
     "PRAGMA secure_delete=ON",
     "PRAGMA busy_timeout=30000",
+    "PRAGMA cache_size=-65536",  # 64 MiB of decrypted pages: large batches stay in memory until commit
     "PRAGMA cipher_log_level=NONE",  # problems reach the person as one sentence, not as library log lines
 )
 
