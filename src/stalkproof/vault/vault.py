@@ -160,16 +160,22 @@ class Vault:
         what a crashed command left staged, and check the database belongs to this vault."""
         with self.lock:
             try:
-                recorded = self._prepare_database()
+                self._prepare_database()
+                self.store.recover(self._blob_recorded)
             except DatabaseError as error:
                 raise IntegrityError(
                     f"The vault database is damaged and cannot be read ({error.orig}). "
                     "Your stored files are separate; restore vault.db from a backup if you have one."
                 ) from None
-            self.store.recover(recorded.__contains__)
 
-    def _prepare_database(self) -> set[str]:
-        """Migrate if needed, check the database is this vault's, and return the recorded blob names."""
+    def _blob_recorded(self, storage_name: str) -> bool:
+        """Asked only for files a crash left in staging, so opening a vault never lists every blob."""
+        with self.engine.connect() as connection:
+            query = select(blobs.c.id).where(blobs.c.storage_name == storage_name)
+            return connection.execute(query).first() is not None
+
+    def _prepare_database(self) -> None:
+        """Migrate if needed, and check the database is this vault's."""
         with self.engine.begin() as connection:
             if migrate.pending(connection):
                 migrate.upgrade(connection)
@@ -178,7 +184,6 @@ class Vault:
             ).scalar()
             if stored_id != self.header.vault_id:
                 raise VaultError("The database does not belong to this vault folder.")
-            return set(connection.execute(select(blobs.c.storage_name)).scalars())
 
     # -- reading and writing --------------------------------------------------------------------------
 
