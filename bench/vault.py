@@ -62,6 +62,7 @@ POSTGRES_ENV = "STALKPROOF_TEST_POSTGRES"
 RESULTS = Path(__file__).resolve().parent / "results" / "vault.json"
 BEHAVIOURS = ("follow", "loiter", "watch_spy", "contact", "leave_items")
 PROFILE_LINES = 15
+PARTS = ("events", "exhibits", "memory")
 
 T = TypeVar("T")
 
@@ -79,6 +80,7 @@ class Settings:
     postgres_url: str | None
     profile: bool
     output: Path
+    parts: tuple[str, ...] = PARTS
 
 
 @dataclass(frozen=True)
@@ -169,7 +171,7 @@ def moment(index: int) -> Moment:
     return Moment(utc=f"{local}:00.000000Z", local=local, zone="+00:00", precision="minute")
 
 
-def diary_drafts(count: int) -> list[EventDraft]:
+def diary_drafts(first: int, count: int) -> list[EventDraft]:
     return [
         EventDraft(
             kind="diary",
@@ -177,21 +179,21 @@ def diary_drafts(count: int) -> list[EventDraft]:
             text=f"Entry {index}: he was waiting by the gate again when I got home and followed me in.",
             behaviours=[BEHAVIOURS[index % 5], BEHAVIOURS[(index + 2) % 5]],
         )
-        for index in range(count)
+        for index in range(first, first + count)
     ]
 
 
-def insert_batches(vault: Vault, case_id: str, drafts: list[EventDraft], total: int) -> list[float]:
-    """Add `total` events, `len(drafts)` per write transaction. Returns each batch's seconds."""
+def insert_batches(vault: Vault, case_id: str, batch: int, total: int) -> list[float]:
+    """Add `total` events, `batch` per write transaction, each batch later in time than the one before
+    (as a diary or a chat export grows). Returns each batch's seconds. Drafts are made just before
+    their batch, outside the timing, so memory stays flat as it does in a streaming import."""
     timings: list[float] = []
-    remaining = total
-    while remaining > 0:
-        batch = drafts[: min(len(drafts), remaining)]
+    for first in range(0, total, batch):
+        drafts = diary_drafts(first, min(batch, total - first))
         start = time.perf_counter()
         with vault.write() as writer:
-            add_events(writer, case_id, batch)
+            add_events(writer, case_id, drafts)
         timings.append(time.perf_counter() - start)
-        remaining -= len(batch)
     return timings
 
 
@@ -199,7 +201,7 @@ def event_figures(settings: Settings, folder: Path, backend: str, database_url: 
     vault = new_vault(folder, database_url)
     try:
         case = create_case(vault, "bench")
-        timings = insert_batches(vault, case.id, diary_drafts(settings.batch), settings.events)
+        timings = insert_batches(vault, case.id, settings.batch, settings.events)
         _, checkpoint_s = timed(vault.checkpoint)
         report, verify_s = timed(lambda: require_ok(verify_vault(vault)))
     finally:
@@ -457,10 +459,9 @@ def profile_events(
     vault = new_vault(folder, database_url)
     try:
         case = create_case(vault, "bench")
-        drafts = diary_drafts(settings.batch)
 
         def insert_and_checkpoint() -> None:
-            insert_batches(vault, case.id, drafts, settings.events)
+            insert_batches(vault, case.id, settings.batch, settings.events)
             vault.checkpoint()
 
         title = f"{settings.events:,} diary events in batches of {settings.batch:,} + checkpoint, {backend}"
@@ -565,9 +566,12 @@ def run(settings: Settings) -> None:
 
 
 def run_parts(settings: Settings, root: Path, results: Results) -> None:
-    bench_events(settings, root, results)
-    bench_exhibits(settings, root, results)
-    bench_memory(settings, root, results)
+    if "events" in settings.parts:
+        bench_events(settings, root, results)
+    if "exhibits" in settings.parts:
+        bench_exhibits(settings, root, results)
+    if "memory" in settings.parts:
+        bench_memory(settings, root, results)
     if settings.profile:
         bench_profiles(settings, root, results)
 
@@ -582,6 +586,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--big-mb", type=int, default=2048, help="file for the memory check")
     parser.add_argument("--ref-mb", type=int, default=10, help="reference file for the memory check")
     parser.add_argument("--rss-margin-mb", type=float, default=32.0, help="allowed peak RSS growth")
+    parser.add_argument(
+        "--only", choices=PARTS, action="append", help="run only this part (repeatable; default: all)"
+    )
     parser.add_argument("--profile", action="store_true", help="add cProfile summaries (top 15)")
     parser.add_argument("--output", type=Path, default=RESULTS, help="where to write the JSON results")
     parser.add_argument("--child-ingest", nargs=2, metavar=("FILE", "VAULT"), help=argparse.SUPPRESS)
@@ -601,6 +608,7 @@ def settings_from(arguments: argparse.Namespace) -> Settings:
         rss_margin_mb=arguments.rss_margin_mb,
         postgres_url=os.environ.get(POSTGRES_ENV) or None,
         profile=arguments.profile,
+        parts=tuple(arguments.only or PARTS),
         output=arguments.output,
     )
 

@@ -141,9 +141,11 @@ def direct_sql(setup: VaultSetup) -> Iterator[Any]:
     import sqlcipher3
 
     with setup.open() as vault:
-        key = vault.keys.database_key.hex()
+        key, cipher = vault.keys.database_key.hex(), vault.header.database_cipher
     connection = sqlcipher3.connect(str(setup.path / "vault.db"))
     connection.execute(f"PRAGMA key = \"x'{key}'\"")
+    for pragma in cipher.pragmas():
+        connection.execute(pragma)
     try:
         yield connection
         connection.commit()

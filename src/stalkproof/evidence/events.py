@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
+import orjson
 from sqlalchemy import ColumnElement, Connection, and_, exists, or_, select
 from sqlalchemy.orm import aliased
 
-from stalkproof.evidence.ids import new_id
+from stalkproof.evidence.ids import new_ordered_ids
 from stalkproof.evidence.time import Moment
 from stalkproof.vault.schema import accounts, attributions, events
 from stalkproof.vault.vault import Writer
@@ -48,58 +49,69 @@ class EventDraft:
 
 @dataclass(frozen=True)
 class Lineage:
-    """Where a row sits among the versions of its event."""
+    """Where a row sits among the versions of its event. A new event has no entry id yet: it takes the
+    id of its first row."""
 
-    entry_id: str = field(default_factory=new_id)
+    entry_id: str = ""
     version: int = 1
     supersedes: str | None = None
     number: int | None = None
     change_note: str | None = None
 
 
-_LIST = json.JSONEncoder(ensure_ascii=False)
+FIRST_VERSION = Lineage()
 
 
 def encode_list(values: Sequence[str]) -> str | None:
-    return _LIST.encode(list(values)) if values else None
+    """Compact JSON text, as in the canonical row form (None for an empty list, so it is not stored)."""
+    if not values:
+        return None
+    return orjson.dumps(values if isinstance(values, list | tuple) else list(values)).decode()
+
+
+def _encode_locator(locator: dict[str, Any] | None) -> str | None:
+    return orjson.dumps(locator, option=orjson.OPT_SORT_KEYS).decode() if locator else None
 
 
 def decode_list(value: str | None) -> list[str]:
     return list(json.loads(value)) if value else []
 
 
-def event_row(draft: EventDraft, case_id: str, recorded_at: str, lineage: Lineage) -> dict[str, Any]:
+def event_row(
+    draft: EventDraft, case_id: str, recorded_at: str, lineage: Lineage, row_id: str | None = None
+) -> dict[str, Any]:
     """A complete `events` row: every column, in the form that is hashed into the ledger."""
-    until = draft.until
+    # Bulk imports build tens of thousands of these a second: lists are only encoded when not empty.
+    row_id, moment, until, encode = row_id or new_ordered_ids(1)[0], draft.moment, draft.until, encode_list
     return {
-        "id": new_id(),
-        "entry_id": lineage.entry_id,
+        "id": row_id,
+        "entry_id": lineage.entry_id or row_id,
         "version": lineage.version,
         "supersedes": lineage.supersedes,
         "case_id": case_id,
         "number": lineage.number,
         "kind": draft.kind,
         "channel": draft.channel,
-        "occurred_at": draft.moment.utc,
+        "occurred_at": moment.utc,
         "occurred_until": until.utc if until else None,
-        "occurred_local": draft.moment.local,
-        "occurred_zone": draft.moment.zone,
-        "precision": draft.moment.precision,
+        "occurred_local": moment.local,
+        "occurred_zone": moment.zone,
+        "precision": moment.precision,
         "recorded_at": recorded_at,
         "text": draft.text,
         "place": draft.place,
         "sender_account_id": draft.sender_account_id,
-        "recipients": encode_list(draft.recipients),
-        "parties": encode_list(draft.parties),
-        "witnesses": encode_list(draft.witnesses),
-        "behaviours": encode_list(draft.behaviours),
+        "recipients": encode(draft.recipients) if draft.recipients else None,
+        "parties": encode(draft.parties) if draft.parties else None,
+        "witnesses": encode(draft.witnesses) if draft.witnesses else None,
+        "behaviours": encode(draft.behaviours) if draft.behaviours else None,
         "impact": draft.impact,
-        "actions": encode_list(draft.actions),
+        "actions": encode(draft.actions) if draft.actions else None,
         "how_saved": draft.how_saved,
-        "risk_notes": encode_list(draft.risk_notes),
-        "exhibit_refs": encode_list(draft.exhibit_refs),
+        "risk_notes": encode(draft.risk_notes) if draft.risk_notes else None,
+        "exhibit_refs": encode(draft.exhibit_refs) if draft.exhibit_refs else None,
         "source_id": draft.source_id,
-        "locator": json.dumps(draft.locator) if draft.locator else None,
+        "locator": _encode_locator(draft.locator) if draft.locator else None,
         "raw_sha256": draft.raw_sha256,
         "change_note": lineage.change_note,
         "redacted": False,
@@ -108,8 +120,12 @@ def event_row(draft: EventDraft, case_id: str, recorded_at: str, lineage: Lineag
 
 def add_events(writer: Writer, case_id: str, drafts: Iterable[EventDraft]) -> list[str]:
     """Store new events (version 1 each) in one batch with their ledger entries. Returns their ids."""
-    now = writer.recorder.now
-    rows = [event_row(draft, case_id, now, Lineage()) for draft in drafts]
+    now, batch = writer.recorder.now, list(drafts)
+    # A first version's entry id is its row id: one id per event, and the entry is easy to find later.
+    rows = [
+        event_row(draft, case_id, now, FIRST_VERSION, row_id)
+        for draft, row_id in zip(batch, new_ordered_ids(len(batch)), strict=True)
+    ]
     writer.recorder.insert_many(events, rows)
     return [row["entry_id"] for row in rows]
 

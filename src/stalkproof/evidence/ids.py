@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import secrets
+import threading
+import time
 from collections.abc import Sequence
 
 from sqlalchemy import Column, ColumnElement, Connection, select
@@ -15,6 +17,34 @@ MIN_PREFIX = 4
 def new_id() -> str:
     """64 random bits as 16 hex characters: unique in any vault, and short enough to read out."""
     return secrets.token_hex(8)
+
+
+class _OrderedIds:
+    """Ids that sort in the order they were made: the millisecond (44 bits) then a counter that starts at
+    a random point (20 bits), never repeating or going backwards within a process.
+
+    Events are the one table that grows to millions of rows. With random ids every batch lands all over
+    the id indexes and each commit rewrites most of their pages, so imports slow down as the vault grows
+    (measured: 8 us an event at first, 20 us after 200,000). Ordered ids append at the end instead."""
+
+    def __init__(self) -> None:
+        self._last = 0
+        self._lock = threading.Lock()
+
+    def take(self, count: int) -> list[str]:
+        with self._lock:
+            now = time.time_ns() // 1_000_000 << 20 | secrets.randbits(19)
+            first = max(now, self._last + 1)
+            self._last = first + count - 1
+        return [f"{number:016x}" for number in range(first, first + count)]
+
+
+_ordered = _OrderedIds()
+
+
+def new_ordered_ids(count: int) -> list[str]:
+    """`count` ids of 16 hex characters that sort in creation order, for rows that arrive in bulk."""
+    return _ordered.take(count)
 
 
 def find_by_prefix(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -26,19 +27,45 @@ _SQLCIPHER_PRAGMAS = (
 )
 
 
-def _speed_up_null_binding() -> None:
-    """sqlcipher3 binds None through a slow generic path (under 1M/s, against over 10M/s for text); an
-    identity adapter sends it down the fast one. Events carry many empty columns, so this is a quarter
-    of the insert time. The stored value is the same SQL NULL either way."""
+def _speed_up_binding() -> None:
+    """sqlcipher3 binds anything but exact int, float, str and bytes through a slow generic path that
+    looks for adaptation hooks and fails (under 1M values/s, against over 10M/s for text). Registered
+    adapters skip the search. The stored values are the same: SQL NULL, and 0 or 1 for booleans."""
     import sqlcipher3
 
     sqlcipher3.dbapi2.register_adapter(type(None), lambda value: value)
+    sqlcipher3.dbapi2.register_adapter(bool, int)
 
 
-_speed_up_null_binding()
+_speed_up_binding()
 
 
-def sqlcipher_engine(path: Path, key: bytes) -> Engine:
+@dataclass(frozen=True)
+class DatabaseCipher:
+    """SQLCipher page settings, fixed when a vault is made and kept in its header.
+
+    The defaults are SQLCipher 4's, which vaults made before these settings existed use. New vaults use
+    8 KiB pages authenticated with HMAC-SHA256: half as many pages to encrypt and authenticate per
+    import, and SHA-256 has instructions of its own on current processors. Both are full-strength
+    choices (the cipher stays AES-256); they cut the time spent per stored event by about a tenth."""
+
+    page_size: int = 4096
+    hmac: str = "HMAC_SHA512"
+
+    def __post_init__(self) -> None:
+        # Values from the header end up in PRAGMA text: only known-good ones are accepted.
+        if self.hmac not in ("HMAC_SHA256", "HMAC_SHA512") or self.page_size not in _PAGE_SIZES:
+            raise VaultError("The vault header names database settings this version does not support.")
+
+    def pragmas(self) -> tuple[str, ...]:
+        return (f"PRAGMA cipher_page_size={self.page_size}", f"PRAGMA cipher_hmac_algorithm={self.hmac}")
+
+
+_PAGE_SIZES = (4096, 8192, 16384, 32768, 65536)
+NEW_VAULT_CIPHER = DatabaseCipher(page_size=8192, hmac="HMAC_SHA256")
+
+
+def sqlcipher_engine(path: Path, key: bytes, cipher: DatabaseCipher) -> Engine:
     # A raw 256-bit key (x'..'): the passphrase was already stretched with Argon2id, so SQLCipher's own
     # PBKDF2 would add nothing but delay.
     url = URL.create("sqlite+pysqlcipher", password=f"x'{key.hex()}'", database=str(path))
@@ -47,7 +74,8 @@ def sqlcipher_engine(path: Path, key: bytes) -> Engine:
     @event.listens_for(engine, "connect")
     def _configure(dbapi_connection: Any, _record: Any) -> None:
         cursor = dbapi_connection.cursor()
-        for pragma in _SQLCIPHER_PRAGMAS:
+        # The cipher settings must come before anything reads the file.
+        for pragma in cipher.pragmas() + _SQLCIPHER_PRAGMAS:
             cursor.execute(pragma)
         cursor.close()
 

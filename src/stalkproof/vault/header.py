@@ -7,10 +7,11 @@ It holds the vault id, the Argon2id salt and cost, the two sealed copies of the 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from stalkproof.errors import VaultError
+from stalkproof.vault.database import DatabaseCipher
 from stalkproof.vault.files import atomic_write
 from stalkproof.vault.keys import KdfParams, KeySet, Sealed, seal, unseal
 
@@ -29,6 +30,7 @@ class Header:
     signing_public_key: str
     slots: dict[str, Sealed]
     external_database: bool = False
+    database_cipher: DatabaseCipher = field(default_factory=DatabaseCipher)
 
     def context(self, slot: str) -> bytes:
         return f"{FORMAT}|{self.vault_id}|{slot}".encode()
@@ -48,6 +50,10 @@ class Header:
             "created_at": self.created_at,
             "kdf": self.kdf.to_json(),
             "external_database": self.external_database,
+            "database_cipher": {
+                "page_size": self.database_cipher.page_size,
+                "hmac": self.database_cipher.hmac,
+            },
             "public": {"age_recipient": self.blob_recipient, "ed25519": self.signing_public_key},
             "slots": {name: sealed.to_json() for name, sealed in self.slots.items()},
         }
@@ -68,7 +74,16 @@ class Header:
             signing_public_key=str(public["ed25519"]),
             slots={str(name): Sealed.from_json(value) for name, value in slots.items()},
             external_database=bool(data.get("external_database", False)),
+            database_cipher=_cipher(data.get("database_cipher")),
         )
+
+
+def _cipher(data: object) -> DatabaseCipher:
+    """Vaults made before the setting existed use SQLCipher's defaults."""
+    if data is None:
+        return DatabaseCipher()
+    assert isinstance(data, dict)
+    return DatabaseCipher(page_size=int(data["page_size"]), hmac=str(data["hmac"]))
 
 
 def read_header(folder: Path) -> Header:

@@ -8,28 +8,31 @@ Entries are written in the same database transaction as the change they describe
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
+from operator import itemgetter
 from typing import Any
 
+import orjson
 from sqlalchemy import Connection, Table, select
 
 from stalkproof.vault.schema import ledger
 
 GENESIS = "0" * 64
-
-
-_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+# Column names arrive as SQLAlchemy's `quoted_name`, a str subclass orjson only accepts with NON_STR_KEYS.
+_CANONICAL = orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS
 
 
 def canonical(payload: Mapping[str, Any]) -> bytes:
-    """One byte string per row, whatever the database: sorted keys, no spaces, text kept as found."""
-    return _CANONICAL.encode(payload).encode("utf-8")
+    """One byte string per row, whatever the database: JSON in UTF-8 with sorted keys, no spaces and text
+    kept as found (only quotes, backslashes and control characters escaped). These are exactly the bytes
+    `json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)` gives, so anyone can
+    recompute a hash with the standard library; orjson produces them about four times faster."""
+    return orjson.dumps(payload, option=_CANONICAL)
 
 
 def payload_hash(payload: Mapping[str, Any]) -> str:
-    return hashlib.sha256(canonical(payload)).hexdigest()
+    return hashlib.sha256(orjson.dumps(payload, option=_CANONICAL)).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -71,7 +74,7 @@ def entry_hash(
     prev_hash: str,
 ) -> str:
     fields = [seq, recorded_at, actor, action, object_type, object_id, payload_sha256, prev_hash]
-    return hashlib.sha256(canonical({"ledger-entry/1": fields})).hexdigest()
+    return hashlib.sha256(orjson.dumps({"ledger-entry/1": fields}, option=_CANONICAL)).hexdigest()
 
 
 class Recorder:
@@ -97,7 +100,9 @@ class Recorder:
         if not batch:
             return 0
         _bulk_insert(self.connection, table, batch)
-        self._append(action, table.name, ((row[_key(table)], payload_hash(row)) for row in batch))
+        key = _key(table)
+        # str(): table names are SQLAlchemy `quoted_name`s, which the driver binds through a slow path.
+        self._append(action, str(table.name), [(row[key], payload_hash(row)) for row in batch])
         return len(batch)
 
     def record(self, action: str, object_type: str, object_id: str, payload: Mapping[str, Any]) -> None:
@@ -106,38 +111,47 @@ class Recorder:
 
     def _append(self, action: str, object_type: str, items: Iterable[tuple[str, str]]) -> None:
         entries = list(self._entries(action, object_type, items))
-        _bulk_insert(self.connection, ledger, entries)
+        self.connection.exec_driver_sql(_LEDGER_INSERT[self.connection.dialect.paramstyle], entries)
         self.appended += len(entries)
 
     def _entries(
         self, action: str, object_type: str, items: Iterable[tuple[str, str]]
-    ) -> Iterator[dict[str, Any]]:
+    ) -> Iterator[tuple[Any, ...]]:
+        """Entries as tuples in the order of `Entry`'s fields."""
         seq, prev, now, actor = self.next_seq, self.prev_hash, self.now, self.actor
         for object_id, digest in items:
             current = entry_hash(seq, now, actor, action, object_type, object_id, digest, prev)
-            yield {
-                "seq": seq,
-                "recorded_at": now,
-                "actor": actor,
-                "action": action,
-                "object_type": object_type,
-                "object_id": object_id,
-                "payload_sha256": digest,
-                "prev_hash": prev,
-                "entry_hash": current,
-            }
+            yield (seq, now, actor, action, object_type, object_id, digest, prev, current)
             seq, prev = seq + 1, current
         self.next_seq, self.prev_hash = seq, prev
 
 
+def _insert_statement(table: Table, names: Sequence[str], paramstyle: str) -> str:
+    marker = "?" if paramstyle == "qmark" else "%s"
+    return f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({', '.join([marker] * len(names))})"
+
+
+_LEDGER_INSERT = {
+    style: _insert_statement(ledger, [field.name for field in fields(Entry)], style)
+    for style in ("qmark", "format", "pyformat")
+}
+
+
 def _bulk_insert(connection: Connection, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
     """executemany straight to the driver: at tens of thousands of rows a second, building SQLAlchemy
-    parameters per row costs more than the insert itself. Rows are complete, so the columns are known."""
+    parameters per row costs more than the insert itself. Rows are complete, so the columns are known.
+    Columns that are empty in every row of the batch are left out of the statement (they default to
+    NULL): binding NULL is the driver's slowest path, and events have many optional columns."""
     names = [column.name for column in table.columns]
-    marker = "?" if connection.dialect.paramstyle == "qmark" else "%s"
-    statement = (f"INSERT INTO {table.name} ({', '.join(names)}) "
-                 f"VALUES ({', '.join([marker] * len(names))})")  # fmt: skip
-    connection.exec_driver_sql(statement, [tuple(row[name] for name in names) for row in rows])
+    values = list(map(itemgetter(*names), rows))
+    filled = [
+        index for index, column in enumerate(zip(*values, strict=True)) if column.count(None) < len(values)
+    ]
+    if len(filled) < len(names):
+        names = [names[index] for index in filled]
+        pick = itemgetter(*filled)
+        values = [pick(row) for row in values] if len(filled) > 1 else [(pick(row),) for row in values]
+    connection.exec_driver_sql(_insert_statement(table, names, connection.dialect.paramstyle), values)
 
 
 def _key(table: Table) -> str:

@@ -36,3 +36,8 @@ def pending(connection: Connection) -> bool:
 
 def upgrade(connection: Connection) -> None:
     command.upgrade(_config(connection), "head")
+
+
+def downgrade(connection: Connection, revision: str) -> None:
+    """Only for tests of the upgrade path: stalkproof itself never moves a vault backwards."""
+    command.downgrade(_config(connection), revision)

@@ -137,7 +137,7 @@ events = Table(
     "events",
     metadata,
     _id(),
-    Column("entry_id", ID, nullable=False, index=True),
+    Column("entry_id", ID, nullable=False),
     Column("version", Integer, nullable=False),
     Column("supersedes", ID, ForeignKey("events.id"), unique=True),
     Column("case_id", ID, ForeignKey("cases.id"), nullable=False),
@@ -188,7 +188,8 @@ assessments = Table(
 ledger = Table(
     "ledger",
     metadata,
-    Column("seq", BigInteger, primary_key=True, autoincrement=False),
+    # INTEGER on SQLite makes seq the rowid: entries are stored in order with no separate key index.
+    Column("seq", BigInteger().with_variant(Integer(), "sqlite"), primary_key=True, autoincrement=False),
     Column("recorded_at", TIME, nullable=False),
     Column("actor", Text, nullable=False),
     Column("action", String(32), nullable=False),

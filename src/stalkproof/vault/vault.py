@@ -26,7 +26,7 @@ from stalkproof.errors import IntegrityError, VaultError, WrongPassphraseError
 from stalkproof.vault import migrate
 from stalkproof.vault.blobs import BlobStore, Readable, StagedBlob
 from stalkproof.vault.checkpoint import Checkpoint, sign
-from stalkproof.vault.database import DATABASE_NAME, server_engine, sqlcipher_engine
+from stalkproof.vault.database import DATABASE_NAME, NEW_VAULT_CIPHER, server_engine, sqlcipher_engine
 from stalkproof.vault.header import PASSPHRASE_SLOT, RECOVERY_SLOT, Header, read_header, write_header
 from stalkproof.vault.keys import KdfParams, KeySet, new_recovery_code, normalise_recovery_code
 from stalkproof.vault.ledger import Recorder
@@ -105,10 +105,11 @@ class Vault:
             signing_public_key=keys.verifier.public_bytes_raw().hex(),
             slots={},
             external_database=database_url is not None,
+            database_cipher=NEW_VAULT_CIPHER,
         )
         header = header.with_slot(PASSPHRASE_SLOT, keys, passphrase)
         header = header.with_slot(RECOVERY_SLOT, keys, recovery_code)
-        vault = cls(folder, header, keys, _engine(folder, keys, database_url))
+        vault = cls(folder, header, keys, _engine(folder, header, keys, database_url))
         vault.store.create_folders()
         with vault.lock:
             vault._initialise_database()
@@ -141,7 +142,7 @@ class Vault:
         if keys.verifier.public_bytes_raw().hex() != header.signing_public_key:
             raise IntegrityError(f"The vault header in {folder} does not match the vault's own keys.")
         _check_database_choice(header, database_url)
-        vault = cls(folder, header, keys, _engine(folder, keys, database_url))
+        vault = cls(folder, header, keys, _engine(folder, header, keys, database_url))
         vault._settle()
         return vault
 
@@ -283,10 +284,10 @@ def _actor() -> str:
     return f"{user} (stalkproof {__version__})"
 
 
-def _engine(folder: Path, keys: KeySet, database_url: str | None) -> Engine:
+def _engine(folder: Path, header: Header, keys: KeySet, database_url: str | None) -> Engine:
     if database_url:
         return server_engine(database_url)
-    return sqlcipher_engine(folder / DATABASE_NAME, keys.database_key)
+    return sqlcipher_engine(folder / DATABASE_NAME, keys.database_key, header.database_cipher)
 
 
 def _check_database_choice(header: Header, database_url: str | None) -> None:
