@@ -127,6 +127,18 @@ def test_passphrase_change_with_current_passphrase(filled: VaultSetup) -> None:
     Vault.unlock(filled.path, recovery_code=filled.recovery_code, database_url=filled.database_url).close()
 
 
+def test_a_new_recovery_code_replaces_the_old_one(filled: VaultSetup, cli: Any) -> None:
+    result = cli("passphrase", "new-recovery-code", "--json")
+    assert result.code == 0, result.err
+    new_code = result.json()["recovery_code"]
+    assert new_code != filled.recovery_code
+    with pytest.raises(WrongPassphraseError):
+        Vault.unlock(filled.path, recovery_code=filled.recovery_code, database_url=filled.database_url)
+    Vault.unlock(filled.path, recovery_code=new_code, database_url=filled.database_url).close()
+    Vault.unlock(filled.path, passphrase=PASSPHRASE, database_url=filled.database_url).close()
+    assert new_code not in (filled.path / "stalkproof-vault.json").read_text()
+
+
 def test_recovery_code_shape_is_checked() -> None:
     with pytest.raises(WrongPassphraseError):
         normalise_recovery_code("1234")

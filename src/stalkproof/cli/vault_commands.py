@@ -17,7 +17,7 @@ from stalkproof.vault.keys import normalise_recovery_code
 from stalkproof.vault.vault import Vault
 from stalkproof.vault.verify import Report, verify_vault
 
-passphrase_app = typer.Typer(help="Change the vault passphrase.", no_args_is_help=True)
+passphrase_app = typer.Typer(help="Change the vault passphrase or its recovery code.", no_args_is_help=True)
 
 
 def init(vault: VaultOption = None, as_json: JsonOption = False) -> None:
@@ -29,18 +29,35 @@ def init(vault: VaultOption = None, as_json: JsonOption = False) -> None:
 
     def show() -> None:
         out.print(f"Your vault is ready at {settings.vault}")
-        out.print(
-            Panel(
-                f"[bold]{recovery_code}[/bold]\n\n"
-                "This recovery code opens your vault if you forget your passphrase.\n"
-                "It is shown only this once.\n"
-                "Write it on paper and keep it somewhere the person you are worried about cannot reach.\n"
-                "Do not keep it on this computer or your phone.",
-                title="Recovery code",
-            )
-        )
+        _show_recovery_code(recovery_code)
 
     emit(as_json, {"vault": str(settings.vault), "recovery_code": recovery_code}, show)
+
+
+def _show_recovery_code(code: str) -> None:
+    out.print(
+        Panel(
+            f"[bold]{code}[/bold]\n\n"
+            "This recovery code opens your vault if you forget your passphrase.\n"
+            "It is shown only this once.\n"
+            "Write it on paper and keep it somewhere the person you are worried about cannot reach.\n"
+            "Do not keep it on this computer or your phone.",
+            title="Recovery code",
+        )
+    )
+
+
+@passphrase_app.command("new-recovery-code")
+def new_recovery_code(vault: VaultOption = None, as_json: JsonOption = False) -> None:
+    """Replace the recovery code (if someone may have seen it). The old code stops working at once."""
+    with opened(vault) as opened_vault:
+        code = opened_vault.replace_recovery_code()
+
+    def show() -> None:
+        out.print("The old recovery code no longer opens this vault. Here is the new one.")
+        _show_recovery_code(code)
+
+    emit(as_json, {"ok": True, "recovery_code": code}, show)
 
 
 @passphrase_app.command("change")

@@ -259,6 +259,15 @@ class Vault:
             self.header = self.header.with_slot(PASSPHRASE_SLOT, self.keys, new_passphrase)
             write_header(self.folder, self.header)
 
+    def replace_recovery_code(self) -> str:
+        """A new recovery code for someone who fears the old one was seen: the old one stops working
+        the moment the header is rewritten. Returns the new code, which is shown once and never stored."""
+        code = new_recovery_code()
+        with self.lock:
+            self.header = self.header.with_slot(RECOVERY_SLOT, self.keys, code)
+            write_header(self.folder, self.header)
+        return code
+
     # -- lifetime --------------------------------------------------------------------------------------
 
     def close(self) -> None:

@@ -6,21 +6,22 @@ expert for the defence) can see exactly which item no longer matches its record.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import pyrage
-from sqlalchemy import Connection, Row, Select, select
+from sqlalchemy import Connection, Row, Select, Table, distinct, func, select
 from sqlalchemy.exc import DatabaseError
 
 from stalkproof.vault.checkpoint import Checkpoint
 from stalkproof.vault.ledger import GENESIS, payload_hash, walk
 from stalkproof.vault.merkle import Frontier
-from stalkproof.vault.schema import LEDGERED, blobs, checkpoints
+from stalkproof.vault.schema import LEDGERED, blobs, checkpoints, ledger
 from stalkproof.vault.vault import VAULT_OBJECT, Vault, vault_payload
 
 Progress = Callable[[int], None]
+PAGE_ROWS = 2_000
 
 
 @dataclass(frozen=True)
@@ -46,10 +47,10 @@ class Report:
 
 @dataclass
 class _LedgerState:
-    """What walking the ledger leaves behind for the row and checkpoint checks."""
+    """What walking the ledger leaves behind for the checkpoint checks: its size and the Merkle root at
+    each checkpointed size. Nothing per entry is kept, so verify's memory does not grow with the vault."""
 
     size: int = 0
-    latest: dict[tuple[str, str], str] = field(default_factory=dict)
     roots: dict[int, str] = field(default_factory=dict)
 
 
@@ -73,8 +74,8 @@ def _check_records(vault: Vault, report: Report) -> list[tuple[str, int, str]]:
         ]
         state = _check_ledger(connection, {c.tree_size for c in stored}, report)
         _check_checkpoints(vault, stored, state, report)
-        _check_vault_entry(vault, state, report)
-        _check_rows(connection, state, report)
+        _check_vault_entry(vault, connection, report)
+        _check_rows(connection, report)
         rows = connection.execute(select(blobs.c.id, blobs.c.size, blobs.c.storage_name)).all()
     return [(row.id, row.size, row.storage_name) for row in rows]
 
@@ -113,7 +114,6 @@ def _check_ledger(connection: Connection, sizes: set[int], report: Report) -> _L
                 "it does not follow on from the entry before it",
             )
         previous = entry.entry_hash
-        state.latest[(entry.object_type, entry.object_id)] = entry.payload_sha256
         frontier.append(bytes.fromhex(entry.entry_hash))
         state.size = entry.seq
         if frontier.size in sizes:
@@ -155,8 +155,8 @@ def _check_checkpoints(vault: Vault, stored: list[Checkpoint], state: _LedgerSta
         )
 
 
-def _check_vault_entry(vault: Vault, state: _LedgerState, report: Report) -> None:
-    recorded = state.latest.pop((VAULT_OBJECT, vault.header.vault_id), None)
+def _check_vault_entry(vault: Vault, connection: Connection, report: Report) -> None:
+    recorded = _latest_hashes(connection, VAULT_OBJECT, [vault.header.vault_id]).get(vault.header.vault_id)
     if recorded != payload_hash(vault_payload(vault.header)):
         report.add(
             "header_altered",
@@ -165,39 +165,73 @@ def _check_vault_entry(vault: Vault, state: _LedgerState, report: Report) -> Non
         )
 
 
-def _check_rows(connection: Connection, state: _LedgerState, report: Report) -> None:
+def _check_rows(connection: Connection, report: Report) -> None:
+    """Each row against the newest ledger hash for it, a page of rows at a time, then whether the ledger
+    names any row that is no longer there. The chain walk has already shown the ledger itself is intact,
+    so its index can be trusted to find the newest entry for each row."""
     rows_checked = 0
     for name, table in LEDGERED.items():
         key = next(iter(table.primary_key.columns)).name
-        for row in _stream(connection, select(table)):
-            payload = dict(row._mapping)
-            recorded = state.latest.pop((name, str(payload[key])), None)
-            rows_checked += 1
-            if recorded is None:
-                report.add(
-                    "row_unrecorded",
-                    f"{name} row {payload[key]}",
-                    "it is not in the ledger: it was added outside stalkproof",
-                )
-            elif recorded != payload_hash(payload):
-                report.add(
-                    "row_altered",
-                    f"{name} row {payload[key]}",
-                    "its contents differ from what the ledger recorded",
-                )
-    for name, object_id in state.latest:
-        if name in LEDGERED:
-            report.add(
-                "row_missing",
-                f"{name} row {object_id}",
-                "the ledger records it but it is gone: it was deleted outside stalkproof",
-            )
+        recorded_rows = 0
+        for page in _pages(connection, select(table)):
+            latest = _latest_hashes(connection, name, [str(row._mapping[key]) for row in page])
+            for row in page:
+                payload = dict(row._mapping)
+                recorded = latest.get(str(payload[key]))
+                rows_checked += 1
+                if recorded is None:
+                    report.add(
+                        "row_unrecorded",
+                        f"{name} row {payload[key]}",
+                        "it is not in the ledger: it was added outside stalkproof",
+                    )
+                    continue
+                recorded_rows += 1
+                if recorded != payload_hash(payload):
+                    report.add(
+                        "row_altered",
+                        f"{name} row {payload[key]}",
+                        "its contents differ from what the ledger recorded",
+                    )
+        if _ledgered_objects(connection, name) != recorded_rows:
+            _name_missing_rows(connection, name, table, key, report)
     report.counts["rows"] = rows_checked
 
 
-def _stream(connection: Connection, query: Select[Any]) -> Iterator[Row[Any]]:
+def _latest_hashes(connection: Connection, object_type: str, object_ids: list[str]) -> dict[str, str]:
+    """The payload hash of the newest ledger entry for each of these objects."""
+    query = (
+        select(ledger.c.object_id, ledger.c.payload_sha256)
+        .where(ledger.c.object_type == object_type, ledger.c.object_id.in_(object_ids))
+        .order_by(ledger.c.seq)
+    )
+    return {str(object_id): str(digest) for object_id, digest in connection.execute(query)}
+
+
+def _ledgered_objects(connection: Connection, object_type: str) -> int:
+    query = select(func.count(distinct(ledger.c.object_id))).where(ledger.c.object_type == object_type)
+    return int(connection.execute(query).scalar_one())
+
+
+def _name_missing_rows(connection: Connection, name: str, table: Table, key: str, report: Report) -> None:
+    """Only reached when the counts differ, so the usual run never pays for it."""
+    column = table.c[key]
+    ids = select(ledger.c.object_id).where(ledger.c.object_type == name).distinct()
+    for page in _pages(connection, ids):
+        wanted = [str(object_id) for (object_id,) in page]
+        present = {str(found) for found in connection.execute(select(column).where(column.in_(wanted)))}
+        for object_id in wanted:
+            if object_id not in present:
+                report.add(
+                    "row_missing",
+                    f"{name} row {object_id}",
+                    "the ledger records it but it is gone: it was deleted outside stalkproof",
+                )
+
+
+def _pages(connection: Connection, query: Select[Any], size: int = PAGE_ROWS) -> Iterator[Sequence[Row[Any]]]:
     """Rows in pages, so a large table is checked in constant memory."""
-    yield from connection.execution_options(yield_per=5_000).execute(query)
+    yield from connection.execution_options(yield_per=size).execute(query).partitions()
 
 
 def _check_blobs(
