@@ -71,3 +71,20 @@ def test_a_vault_at_the_first_schema_upgrades_and_still_verifies(vault_setup: Va
         report = verify_vault(vault)
     assert report.ok, report.problems
     assert report.counts["rows"] >= 4
+
+
+def test_bulk_writes_leave_the_garbage_collector_as_they_found_it(vault_setup: VaultSetup) -> None:
+    import gc
+
+    with vault_setup.open() as vault:
+        case = create_case(vault, "gc")
+        with vault.write() as writer:
+            add_events(writer, case.id, [EventDraft(kind="diary", moment=parse_when("2026-01-01"))])
+        assert gc.isenabled()
+        gc.disable()
+        try:
+            with vault.write() as writer:
+                add_events(writer, case.id, [EventDraft(kind="diary", moment=parse_when("2026-01-02"))])
+            assert not gc.isenabled()
+        finally:
+            gc.enable()

@@ -16,6 +16,7 @@ from sqlalchemy.orm import aliased
 
 from stalkproof.evidence.ids import new_ordered_ids
 from stalkproof.evidence.time import Moment
+from stalkproof.vault.bulk import paused_garbage_collection
 from stalkproof.vault.schema import accounts, attributions, events
 from stalkproof.vault.vault import Writer
 
@@ -121,12 +122,13 @@ def event_row(
 def add_events(writer: Writer, case_id: str, drafts: Iterable[EventDraft]) -> list[str]:
     """Store new events (version 1 each) in one batch with their ledger entries. Returns their ids."""
     now, batch = writer.recorder.now, list(drafts)
-    # A first version's entry id is its row id: one id per event, and the entry is easy to find later.
-    rows = [
-        event_row(draft, case_id, now, FIRST_VERSION, row_id)
-        for draft, row_id in zip(batch, new_ordered_ids(len(batch)), strict=True)
-    ]
-    writer.recorder.insert_many(events, rows)
+    with paused_garbage_collection():
+        # A first version's entry id is its row id: one id per event, and the entry is easy to find later.
+        rows = [
+            event_row(draft, case_id, now, FIRST_VERSION, row_id)
+            for draft, row_id in zip(batch, new_ordered_ids(len(batch)), strict=True)
+        ]
+        writer.recorder.insert_many(events, rows)
     return [row["entry_id"] for row in rows]
 
 
