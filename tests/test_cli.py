@@ -14,7 +14,8 @@ COMMANDS = [
     ("init",), ("passphrase", "change"), ("case", "new"), ("case", "list"), ("case", "use"), ("party", "add"),
     ("party", "list"), ("diary", "add"), ("diary", "amend"), ("diary", "list"), ("diary", "show"),
     ("diary", "redact"), ("exhibit", "add"), ("exhibit", "list"), ("exhibit", "export"), ("events",),
-    ("verify",), ("export-key",), ("demo",),
+    ("verify",), ("export-key",), ("demo",), ("passphrase", "new-recovery-code"), ("guide",), ("referrals",),
+    ("law",), ("triage",), ("risk", "questions"), ("risk", "screen"), ("risk", "history"), ("safety-plan",),
 ]  # fmt: skip
 
 

@@ -39,6 +39,8 @@ def demo(
         else:
             out.print("It uses the passphrase in STALKPROOF_PASSPHRASE.")
         out.print(f"Look around:  STALKPROOF_VAULT={result.vault} stalkproof diary list")
+        out.print(f"              STALKPROOF_VAULT={result.vault} stalkproof law")
+        out.print(f"              STALKPROOF_VAULT={result.vault} stalkproof risk history")
         out.print(f"              STALKPROOF_VAULT={result.vault} stalkproof verify")
 
     emit(as_json, data, show)

@@ -15,6 +15,9 @@ from stalkproof.cli import (
     diary_commands,
     event_commands,
     exhibit_commands,
+    guide_commands,
+    law_commands,
+    risk_commands,
     vault_commands,
 )
 from stalkproof.errors import StalkproofError
@@ -33,11 +36,17 @@ app.command("verify")(vault_commands.verify)
 app.command("export-key")(vault_commands.export_key)
 app.command("events")(event_commands.events)
 app.command("demo")(demo_command.demo)
+app.command("guide")(guide_commands.guide)
+app.command("referrals")(guide_commands.referrals)
+app.command("law")(law_commands.law)
+app.command("triage")(risk_commands.triage)
+app.command("safety-plan")(risk_commands.safety_plan)
 app.add_typer(vault_commands.passphrase_app, name="passphrase")
 app.add_typer(case_commands.case_app, name="case")
 app.add_typer(case_commands.party_app, name="party")
 app.add_typer(diary_commands.diary_app, name="diary")
 app.add_typer(exhibit_commands.exhibit_app, name="exhibit")
+app.add_typer(risk_commands.risk_app, name="risk")
 
 
 @app.callback()

@@ -14,6 +14,14 @@ from stalkproof.evidence.diary import add_entry, amend_entry, diary_draft
 from stalkproof.evidence.exhibits import ExhibitDetails, add_exhibit
 from stalkproof.evidence.parties import add_party
 from stalkproof.evidence.time import parse_when
+from stalkproof.law.case_view import case_law_view
+from stalkproof.law.loader import load_jurisdiction
+from stalkproof.risk import store
+from stalkproof.risk.answers import AnswerValue
+from stalkproof.risk.instrument import default_instrument
+from stalkproof.risk.screening import screen
+from stalkproof.risk.store import TRIAGE
+from stalkproof.risk.triage import default_triage, run_triage
 from stalkproof.vault.keys import KdfParams
 from stalkproof.vault.vault import Vault
 from stalkproof.vault.verify import verify_vault
@@ -49,6 +57,7 @@ def build_demo(
         numbers = _add_diary(vault, case.id, scenario, people, exhibit_refs)
         for change in scenario.get("amendments", []):
             amend_entry(vault, case.id, str(change["entry"]), {"text": change["what"]}, change["note"])
+        guidance = _add_guidance(vault, case.id, scenario)
         vault.close()
         report = verify_vault(vault)
     result.outputs = [
@@ -56,9 +65,36 @@ def build_demo(
         {"kind": "parties", "count": len(people)},
         {"kind": "exhibits", "refs": sorted(exhibit_refs.values())},
         {"kind": "diary", "entries": len(numbers), "amendments": len(scenario.get("amendments", []))},
+        *guidance,
         {"kind": "verify", "ok": report.ok, "counts": report.counts},
     ]
     return result
+
+
+def _add_guidance(vault: Vault, case_id: str, scenario: dict[str, Any]) -> list[dict[str, Any]]:
+    """Triage and a risk screening as Sam might answer them (both stored), and the law view of the case."""
+    code = str(scenario["jurisdiction"])
+    triage = run_triage(default_triage(), _answers(scenario["triage"]), code)
+    result = triage.model_dump(mode="json")
+    store.save_assessment(vault, case_id, TRIAGE, result, triage.triage, triage.version)
+    screening = screen(default_instrument(), _answers(scenario["screening"]), jurisdiction=code)
+    store.save_screening(vault, case_id, screening)
+    law = case_law_view(vault, case_id, load_jurisdiction(code)).view
+    return [
+        {"kind": "triage", "danger_now": triage.danger_now, "contact_helpline": triage.contact_helpline},
+        {"kind": "risk screening", "level": screening.level, "reasons": len(screening.reasons)},
+        {
+            "kind": "law view",
+            "jurisdiction": code,
+            "offences with elements apparently present": sum(
+                1 for offence in law.offences if offence.count("apparently_present")
+            ),
+        },
+    ]
+
+
+def _answers(given: dict[str, Any]) -> dict[str, AnswerValue]:
+    return {key: value if isinstance(value, int) else str(value) for key, value in given.items()}
 
 
 def _add_parties(vault: Vault, case_id: str, parties: list[dict[str, Any]]) -> dict[str, str]:
