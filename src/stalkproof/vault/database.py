@@ -22,6 +22,10 @@ _SQLCIPHER_PRAGMAS = (
     "PRAGMA temp_store=MEMORY",
     "PRAGMA secure_delete=ON",
     "PRAGMA busy_timeout=30000",
+    # Copy the WAL into the database every ~32 MiB rather than every 8 MiB (one bulk batch): fewer fsyncs
+    # of the database file, about 4% of a bulk import; the WAL file is cut back to 64 MiB afterwards.
+    "PRAGMA wal_autocheckpoint=4000",
+    "PRAGMA journal_size_limit=67108864",
     "PRAGMA cache_size=-65536",  # 64 MiB of decrypted pages: large batches stay in memory until commit
     "PRAGMA cipher_log_level=NONE",  # problems reach the person as one sentence, not as library log lines
 )
