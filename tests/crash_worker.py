@@ -8,7 +8,6 @@ from __future__ import annotations
 import os
 import random
 import sys
-import tempfile
 from pathlib import Path
 
 from stalkproof.evidence.cases import current_case
@@ -28,7 +27,7 @@ def main() -> None:
         database_url=os.environ.get("STALKPROOF_DATABASE_URL"),
     )
     case = current_case(vault)
-    scratch = Path(tempfile.mkdtemp(prefix="crash-worker-"))
+    scratch = Path(sys.argv[2])
     print("ready", flush=True)
     for step in range(10_000):
         choice = rng.random()

@@ -24,8 +24,11 @@ WORKER = Path(__file__).with_name("crash_worker.py")
 
 def start_worker(setup: VaultSetup, seed: int) -> subprocess.Popen[str]:
     env = os.environ | setup.env()
+    # The worker is killed without warning, so its scratch files go where pytest cleans up, not /tmp.
+    scratch = setup.path.parent / f"worker-{seed}"
+    scratch.mkdir()
     worker = subprocess.Popen(
-        [sys.executable, str(WORKER), str(seed)],
+        [sys.executable, str(WORKER), str(seed), str(scratch)],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
