@@ -58,6 +58,9 @@ class Service(BaseModel):
     checked: date
     verified: bool
 
+    def serves(self, jurisdiction: str) -> bool:
+        return jurisdiction in self.jurisdictions or EVERYWHERE in self.jurisdictions
+
 
 class Directory(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -106,6 +109,6 @@ def referrals_for(jurisdiction: str | None = None, needs: Iterable[str] = ()) ->
     return [
         service
         for service in load_referrals().services
-        if (jurisdiction is None or {EVERYWHERE, jurisdiction} & set(service.jurisdictions))
+        if (jurisdiction is None or service.serves(jurisdiction))
         and (not wanted or wanted & set(service.when))
     ]

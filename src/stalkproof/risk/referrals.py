@@ -22,7 +22,7 @@ def choose(ids: Iterable[str], jurisdiction: str) -> list[Service]:
     """The named services that serve `jurisdiction`, in the order given, each once."""
     services = directory()
     chosen = [services[i] for i in dict.fromkeys(ids)]
-    return [s for s in chosen if jurisdiction in s.jurisdictions or EVERYWHERE in s.jurisdictions]
+    return [service for service in chosen if service.serves(jurisdiction)]
 
 
 def service_json(service: Service) -> dict[str, object]:
