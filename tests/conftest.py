@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from stalkproof.cli.main import main
 from stalkproof.vault.keys import KdfParams
@@ -151,3 +152,9 @@ def direct_sql(setup: VaultSetup) -> Iterator[Any]:
         connection.commit()
     finally:
         connection.close()
+
+
+def write_yaml(path: Path, data: Any) -> Path:
+    """A data file as a reviewer would write it (keys in order, text as typed), for tests that break one."""
+    path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    return path

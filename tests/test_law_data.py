@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 import yaml
 
-from conftest import VaultSetup
+from conftest import VaultSetup, write_yaml
 from stalkproof.errors import InputError
 from stalkproof.law.loader import JURISDICTIONS_DIR, jurisdiction_codes, load_jurisdiction_file
 
@@ -35,9 +35,7 @@ def test_the_six_jurisdictions_are_there() -> None:
 
 
 def _dump(tmp_path: Path, data: dict[str, Any], name: str = "gb-eng-wls") -> Path:
-    path = tmp_path / f"{name}.yaml"
-    path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
-    return path
+    return write_yaml(tmp_path / f"{name}.yaml", data)
 
 
 def _england() -> dict[str, Any]:

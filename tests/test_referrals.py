@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 import yaml
 
+from conftest import write_yaml
 from stalkproof.errors import InputError
 from stalkproof.guide.referrals import REFERRALS_FILE, load_directory, load_referrals, referrals_for
 from stalkproof.law.loader import jurisdiction_codes
@@ -47,9 +48,7 @@ def test_unknown_jurisdiction_or_need_is_one_clear_error() -> None:
 
 
 def _write(tmp_path: Path, data: dict[str, Any]) -> Path:
-    path = tmp_path / "referrals.yaml"
-    path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
-    return path
+    return write_yaml(tmp_path / "referrals.yaml", data)
 
 
 def _data() -> dict[str, Any]:

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 import yaml
 
+from conftest import write_yaml
 from stalkproof.errors import InputError
 from stalkproof.risk import referrals
 from stalkproof.risk.answers import question_for, read_answers
@@ -32,9 +33,7 @@ def all_no(instrument: Instrument = INSTRUMENT) -> dict[str, Any]:
 def rewritten(tmp_path: Path, change: Any) -> Path:
     data = yaml.safe_load(DEFAULT_INSTRUMENT.read_text(encoding="utf-8"))
     change(data)
-    path = tmp_path / "instrument.yaml"
-    path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
-    return path
+    return write_yaml(tmp_path / "instrument.yaml", data)
 
 
 def test_instrument_validates_and_is_documented() -> None:
