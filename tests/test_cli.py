@@ -16,6 +16,7 @@ COMMANDS = [
     ("diary", "redact"), ("exhibit", "add"), ("exhibit", "list"), ("exhibit", "export"), ("events",),
     ("verify",), ("export-key",), ("demo",), ("passphrase", "new-recovery-code"), ("guide",), ("referrals",),
     ("law",), ("triage",), ("risk", "questions"), ("risk", "screen"), ("risk", "history"), ("safety-plan",),
+    ("import",), ("imports", "list"), ("imports", "show"), ("party", "link"), ("party", "accounts"),
 ]  # fmt: skip
 
 

@@ -54,3 +54,9 @@ class IntegrityError(StalkproofError):
     """Stored evidence does not match its record. `verify` reports these with exit code 3."""
 
     exit_code = 3
+
+
+class Interrupted(StalkproofError):
+    """The person stopped a long command (Ctrl-C). What was committed stands."""
+
+    exit_code = 130

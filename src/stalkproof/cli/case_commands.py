@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import asdict
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.table import Table
 
 from stalkproof.cli.common import CaseOption, JsonOption, VaultOption, emit, opened, opened_case, out
 from stalkproof.evidence.cases import Case, create_case, list_cases, use_case
-from stalkproof.evidence.parties import Party, add_party, list_parties
+from stalkproof.evidence.parties import Party, add_party, link_accounts, list_accounts, list_parties
 
 case_app = typer.Typer(help="Start, list and choose cases.", no_args_is_help=True)
 party_app = typer.Typer(help="People in the case and their accounts.", no_args_is_help=True)
@@ -112,3 +112,57 @@ def party_list(vault: VaultOption = None, case: CaseOption = None, as_json: Json
         out.print(table if people else "Nobody added yet: stalkproof party add NAME --role suspect")
 
     emit(as_json, [_party_json(party) for party in people], show)
+
+
+@party_app.command("link")
+def party_link(
+    party: Annotated[str, typer.Argument(help="The person's id (from 'party list').")],
+    account: Annotated[
+        list[str], typer.Option(help="An account that is theirs, as PLATFORM:ID. Repeat for more.")
+    ],
+    vault: VaultOption = None,
+    case: CaseOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Say that accounts (for instance ones an import found) belong to someone already in the case."""
+    with opened_case(vault, case) as (opened_vault, chosen):
+        linked = link_accounts(opened_vault, chosen.id, party, account)
+    emit(
+        as_json,
+        _party_json(linked),
+        lambda: out.print(f"'{linked.name}' now has {len(linked.accounts)} account(s)."),
+    )
+
+
+@party_app.command("accounts")
+def party_accounts(vault: VaultOption = None, case: CaseOption = None, as_json: JsonOption = False) -> None:
+    """Every account seen in the case (in imports or named by you) and who it belongs to."""
+    with opened_case(vault, case) as (opened_vault, chosen):
+        found = list_accounts(opened_vault, chosen.id)
+    items: list[dict[str, Any]] = [
+        {
+            "platform": use.platform,
+            "identifier": use.identifier,
+            "display_name": use.display_name,
+            "events": use.events,
+            "first_seen": use.first_seen,
+            "last_seen": use.last_seen,
+            "party": use.party,
+        }
+        for use in found
+    ]
+
+    def show() -> None:
+        table = Table("account", "shown as", "events", "first", "last", "person")
+        for item in items:
+            table.add_row(
+                f"{item['platform']}:{item['identifier']}",
+                item["display_name"] or "",
+                f"{item['events']:,}",
+                (item["first_seen"] or "")[:10],
+                (item["last_seen"] or "")[:10],
+                item["party"] or "not said yet",
+            )
+        out.print(table if items else "No accounts yet: import an export or add a person with --account.")
+
+    emit(as_json, items, show)

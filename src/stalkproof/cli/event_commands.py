@@ -65,6 +65,9 @@ def event_json(row: dict[str, Any]) -> dict[str, Any]:
         "exhibits": decode_list(row["exhibit_refs"]),
         "source": {"file": locator.get("file"), "line": locator.get("line"), "sha256": row["raw_sha256"]},
         "flags": [],
+        "markers": decode_list(row.get("markers")),
+        "text_normalised": row.get("text_normalised"),
+        "details": json.loads(row["details"]) if row.get("details") else {},
     }
 
 

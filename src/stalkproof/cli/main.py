@@ -16,6 +16,7 @@ from stalkproof.cli import (
     event_commands,
     exhibit_commands,
     guide_commands,
+    import_commands,
     law_commands,
     risk_commands,
     vault_commands,
@@ -34,6 +35,7 @@ app = typer.Typer(
 app.command("init")(vault_commands.init)
 app.command("verify")(vault_commands.verify)
 app.command("export-key")(vault_commands.export_key)
+app.command("import")(import_commands.import_command)
 app.command("events")(event_commands.events)
 app.command("demo")(demo_command.demo)
 app.command("guide")(guide_commands.guide)
@@ -46,6 +48,7 @@ app.add_typer(case_commands.case_app, name="case")
 app.add_typer(case_commands.party_app, name="party")
 app.add_typer(diary_commands.diary_app, name="diary")
 app.add_typer(exhibit_commands.exhibit_app, name="exhibit")
+app.add_typer(import_commands.imports_app, name="imports")
 app.add_typer(risk_commands.risk_app, name="risk")
 
 

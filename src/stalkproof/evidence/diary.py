@@ -25,7 +25,16 @@ from stalkproof.vault.vault import Vault, Writer
 DIARY = "diary"
 _NUMBER = re.compile(r"^[Dd]?(\d+)$")
 # What a redaction blanks: everything the person wrote. When and that it happened stay on record.
-REDACTED_FIELDS = ("text", "place", "witnesses", "impact", "actions", "how_saved", "risk_notes")
+REDACTED_FIELDS = (
+    "text",
+    "text_normalised",
+    "place",
+    "witnesses",
+    "impact",
+    "actions",
+    "how_saved",
+    "risk_notes",
+)
 
 
 @dataclass(frozen=True)

@@ -46,6 +46,10 @@ class EventDraft:
     source_id: str | None = None
     locator: dict[str, Any] | None = None
     raw_sha256: str | None = None
+    dedup_key: str | None = None
+    markers: Sequence[str] = ()
+    details: dict[str, Any] | None = None
+    text_normalised: str | None = None
 
 
 @dataclass(frozen=True)
@@ -70,7 +74,7 @@ def encode_list(values: Sequence[str]) -> str | None:
     return orjson.dumps(values if isinstance(values, list | tuple) else list(values)).decode()
 
 
-def _encode_locator(locator: dict[str, Any] | None) -> str | None:
+def encode_object(locator: dict[str, Any] | None) -> str | None:
     return orjson.dumps(locator, option=orjson.OPT_SORT_KEYS).decode() if locator else None
 
 
@@ -112,10 +116,14 @@ def event_row(
         "risk_notes": encode(draft.risk_notes) if draft.risk_notes else None,
         "exhibit_refs": encode(draft.exhibit_refs) if draft.exhibit_refs else None,
         "source_id": draft.source_id,
-        "locator": _encode_locator(draft.locator) if draft.locator else None,
+        "locator": encode_object(draft.locator) if draft.locator else None,
         "raw_sha256": draft.raw_sha256,
         "change_note": lineage.change_note,
         "redacted": False,
+        "dedup_key": draft.dedup_key if lineage.version == 1 else None,
+        "markers": encode(sorted(draft.markers)) if draft.markers else None,
+        "details": encode_object(draft.details) if draft.details else None,
+        "text_normalised": draft.text_normalised,
     }
 
 

@@ -59,7 +59,7 @@ def store_exhibit(writer: Writer, case_id: str, path: Path, details: ExhibitDeta
         blob = writer.add_blob_file(path)
     except OSError as error:
         raise InputError(f"cannot be read ({error.strerror}).", path) from None
-    ref = details.ref or _next_ref(writer.connection, case_id)
+    ref = details.ref or next_ref(writer.connection, case_id)
     _check_ref_free(writer.connection, case_id, ref)
     fields = {name: value for name, value in vars(details).items() if name != "ref"}
     row = complete_row(
@@ -114,7 +114,7 @@ def export_exhibit(vault: Vault, case_id: str, text: str, target: BinaryIO) -> E
     return exhibit
 
 
-def _next_ref(connection: Connection, case_id: str) -> str:
+def next_ref(connection: Connection, case_id: str) -> str:
     count = connection.execute(select(func.count()).where(exhibits.c.case_id == case_id)).scalar_one()
     number = count + 1
     while _ref_taken(connection, case_id, f"{REF_PREFIX}{number:03d}"):

@@ -110,6 +110,7 @@ class Context:
     mapping: Mapping[str, object] | None = None
     ocr_lang: str = "eng"
     sender_left: str | None = None
+    encoding: str | None = None
     learned: dict[str, object] = field(default_factory=dict)
     on_warning: Callable[[ParseWarning], None] | None = None
     records_so_far: int = 0
@@ -142,6 +143,7 @@ class Survey:
     """What a full validating pass over the input found, before anything is written."""
 
     records: int = 0
+    naive: int = 0  # records whose time states no zone
     first: datetime | None = None
     last: datetime | None = None
     accounts: dict[tuple[str, str], AccountSeen] = field(default_factory=dict)
@@ -150,6 +152,8 @@ class Survey:
     def count(self, record: Record) -> None:
         self.records += 1
         at = record.when.at
+        if at.tzinfo is None:
+            self.naive += 1
         if self.first is None or _earlier(at, self.first):
             self.first = at
         if self.last is None or _earlier(self.last, at):
@@ -194,6 +198,24 @@ class Source(Protocol):
     def parse(self, inp: Input, ctx: Context) -> Iterator[Record]:
         """The records, in file order, one at a time."""
         ...
+
+
+class Repeats:
+    """The `n` of an identity without a platform id: how many earlier records in this input had the same
+    tuple, so two identical "ok"s in one minute stay two events. Identities include the time, so only
+    records at the same time can repeat; the count is cleared when the time moves on, which keeps memory
+    constant. An input out of time order may restart a count: the pipeline then reports the repeat."""
+
+    def __init__(self) -> None:
+        self._time: object = None
+        self._seen: dict[tuple[object, ...], int] = {}
+
+    def number(self, time: object, identity: tuple[object, ...]) -> int:
+        if time != self._time:
+            self._time, self._seen = time, {}
+        n = self._seen.get(identity, 0)
+        self._seen[identity] = n + 1
+        return n
 
 
 def survey_by_parsing(source: Source, inp: Input, ctx: Context) -> Survey:

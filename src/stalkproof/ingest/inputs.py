@@ -119,7 +119,11 @@ def open_input(path: Path, scratch: Path | None = None) -> Input:
         raise InputError("this is not a regular file or folder.", path)
     if _is_zip(path):
         inp = Input(path, "zip", [])
-        inp.members = _zip_members(path, path.name, inp._stack, scratch, depth=1)
+        try:
+            inp.members = _zip_members(path, path.name, inp._stack, scratch, depth=1)
+        except BaseException:
+            inp.close()  # removes any copy of a nested zip made before the problem was found
+            raise
         return inp
     return Input(path, "file", [Member(path.name, info.st_size, lambda: path.open("rb"), path)])
 

@@ -63,7 +63,8 @@ def decode(raw: bytes, where: str, number: int) -> str:
 
 def _too_long(where: str, number: int, limit: int) -> InputError:
     return InputError(
-        f"this line is over {limit // (1024 * 1024)} MiB long; this is not a chat export past this point.",
+        f"this line is over {limit // (1024 * 1024)} MiB long, so this is not an export stalkproof "
+        "can read past this point.",
         where,
         number,
     )

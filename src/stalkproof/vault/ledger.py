@@ -16,7 +16,7 @@ from typing import Any
 import orjson
 from sqlalchemy import Connection, Table, select
 
-from stalkproof.vault.schema import ledger
+from stalkproof.vault.schema import LATE_COLUMNS, ledger
 
 GENESIS = "0" * 64
 # Column names arrive as SQLAlchemy's `quoted_name`, a str subclass orjson only accepts with NON_STR_KEYS.
@@ -33,6 +33,25 @@ def canonical(payload: Mapping[str, Any]) -> bytes:
 
 def payload_hash(payload: Mapping[str, Any]) -> str:
     return hashlib.sha256(orjson.dumps(payload, option=_CANONICAL)).hexdigest()
+
+
+def canonical_row(table_name: str, row: Mapping[str, Any]) -> Mapping[str, Any]:
+    """The form of a row that is hashed: every column, except columns added by a later migration while
+    they are empty (`LATE_COLUMNS`). Used both when writing and by `verify`, so the two always agree."""
+    late = LATE_COLUMNS.get(table_name)
+    if not late:
+        return row
+    empty = [name for name in late if row.get(name) is None]
+    if not empty:
+        return row
+    trimmed = dict(row)
+    for name in empty:
+        trimmed.pop(name, None)
+    return trimmed
+
+
+def row_hash(table_name: str, row: Mapping[str, Any]) -> str:
+    return payload_hash(canonical_row(table_name, row))
 
 
 @dataclass(frozen=True)
@@ -102,12 +121,16 @@ class Recorder:
         _bulk_insert(self.connection, table, batch)
         key = _key(table)
         # str(): table names are SQLAlchemy `quoted_name`s, which the driver binds through a slow path.
-        self._append(action, str(table.name), [(row[key], payload_hash(row)) for row in batch])
+        name = str(table.name)
+        if name in LATE_COLUMNS:
+            self._append(action, name, [(row[key], row_hash(name, row)) for row in batch])
+        else:
+            self._append(action, name, [(row[key], payload_hash(row)) for row in batch])
         return len(batch)
 
     def record(self, action: str, object_type: str, object_id: str, payload: Mapping[str, Any]) -> None:
         """Ledger a change made outside `insert` (a redaction, the vault's own creation)."""
-        self._append(action, object_type, [(object_id, payload_hash(payload))])
+        self._append(action, object_type, [(object_id, row_hash(object_type, payload))])
 
     def _append(self, action: str, object_type: str, items: Iterable[tuple[str, str]]) -> None:
         entries = list(self._entries(action, object_type, items))

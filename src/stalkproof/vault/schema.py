@@ -129,6 +129,7 @@ exhibits = Table(
     Column("derived_from", ID, ForeignKey("exhibits.id")),
     Column("created_at", TIME, nullable=False),
     UniqueConstraint("case_id", "ref", name="uq_exhibits_case_ref"),
+    Index("ix_exhibits_case_blob", "case_id", "blob_id"),
 )
 
 # One row per version of an event. `entry_id` is stable across versions; `supersedes` links a
@@ -167,8 +168,15 @@ events = Table(
     Column("raw_sha256", SHA256),
     Column("change_note", Text),
     Column("redacted", Boolean, nullable=False),
+    # Added by migration 0003 for imports (see LATE_COLUMNS). `dedup_key` makes re-imports idempotent;
+    # `text_normalised` is the search copy, set only when it differs from the text as found.
+    Column("dedup_key", String(60)),
+    Column("markers", Text),
+    Column("details", Text),
+    Column("text_normalised", Text),
     UniqueConstraint("entry_id", "version", name="uq_events_entry_version"),
     Index("ix_events_case_time", "case_id", "occurred_at"),
+    Index("uq_events_case_dedup", "case_id", "dedup_key", unique=True),
 )
 
 assessments = Table(
@@ -183,6 +191,59 @@ assessments = Table(
     Column("result", Text, nullable=False),
     Column("supersedes", ID, ForeignKey("assessments.id")),
     Column("created_at", TIME, nullable=False),
+)
+
+# One row per run of `import` on one input. A crashed import is resumed, not started again: its batches
+# say how many records are already stored.
+imports = Table(
+    "imports",
+    metadata,
+    _id(),
+    Column("case_id", ID, ForeignKey("cases.id"), nullable=False),
+    Column("source_id", ID, ForeignKey("sources.id")),
+    Column("source_name", String(32), nullable=False),
+    Column("parser_version", String(32), nullable=False),
+    Column("input_name", Text, nullable=False),
+    Column("input_sha256", SHA256, nullable=False),
+    Column("options", Text, nullable=False),
+    Column("options_sha256", SHA256, nullable=False),
+    Column("expected_records", BigInteger, nullable=False),
+    Column("started_at", TIME, nullable=False),
+    Index("ix_imports_case_input", "case_id", "input_sha256"),
+)
+
+import_batches = Table(
+    "import_batches",
+    metadata,
+    _id(),
+    Column("import_id", ID, ForeignKey("imports.id"), nullable=False),
+    Column("seq", Integer, nullable=False),
+    Column("records_through", BigInteger, nullable=False),
+    Column("position", Text),
+    Column("new", Integer, nullable=False),
+    Column("duplicates", Integer, nullable=False),
+    Column("warnings", Integer, nullable=False),
+    Column("exhibits", Integer, nullable=False),
+    Column("final", Boolean, nullable=False),
+    Column("committed_at", TIME, nullable=False),
+    UniqueConstraint("import_id", "seq", name="uq_import_batches_seq"),
+)
+
+# Everything an import did not understand or wants checked, kept for the per-import report.
+import_warnings = Table(
+    "import_warnings",
+    metadata,
+    _id(),
+    Column("import_id", ID, ForeignKey("imports.id"), nullable=False),
+    Column("ordinal", BigInteger, nullable=False),
+    Column("code", String(32), nullable=False),
+    Column("member", Text),
+    Column("line", Integer),
+    Column("byte_offset", BigInteger),
+    Column("raw", Text),
+    Column("reason", Text, nullable=False),
+    Column("created_at", TIME, nullable=False),
+    Index("ix_import_warnings_import", "import_id", "ordinal"),
 )
 
 ledger = Table(
@@ -218,5 +279,24 @@ checkpoints = Table(
 # Tables whose every row is recorded in the ledger and checked by `verify`.
 LEDGERED: dict[str, Table] = {
     table.name: table
-    for table in (cases, parties, accounts, attributions, blobs, sources, exhibits, events, assessments)
+    for table in (
+        cases,
+        parties,
+        accounts,
+        attributions,
+        blobs,
+        sources,
+        exhibits,
+        events,
+        assessments,
+        imports,
+        import_batches,
+        import_warnings,
+    )
+}
+
+# Columns added to a ledgered table after rows were already hashed. A row's canonical form leaves them out
+# while they are empty, so rows written before the migration still match their ledger entries.
+LATE_COLUMNS: dict[str, tuple[str, ...]] = {
+    "events": ("dedup_key", "markers", "details", "text_normalised"),
 }

@@ -15,7 +15,7 @@ from sqlalchemy import Connection, Row, Select, Table, distinct, func, select
 from sqlalchemy.exc import DatabaseError
 
 from stalkproof.vault.checkpoint import Checkpoint
-from stalkproof.vault.ledger import GENESIS, payload_hash, walk
+from stalkproof.vault.ledger import GENESIS, payload_hash, row_hash, walk
 from stalkproof.vault.merkle import Frontier
 from stalkproof.vault.schema import LEDGERED, blobs, checkpoints, ledger
 from stalkproof.vault.vault import VAULT_OBJECT, Vault, vault_payload
@@ -187,7 +187,7 @@ def _check_rows(connection: Connection, report: Report) -> None:
                     )
                     continue
                 recorded_rows += 1
-                if recorded != payload_hash(payload):
+                if recorded != row_hash(name, payload):
                     report.add(
                         "row_altered",
                         f"{name} row {payload[key]}",

@@ -1,0 +1,60 @@
+"""Which sources exist, and which one an input looks like."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+
+from stalkproof.errors import InputError
+from stalkproof.ingest.base import Source
+from stalkproof.ingest.inputs import Input
+
+SURE = 0.5
+AMBIGUOUS = 0.9
+
+
+@cache
+def sources() -> dict[str, Source]:
+    """Every source by name, in the order they are offered to the user."""
+    from stalkproof.ingest import csv_mapped
+
+    found: list[Source] = [csv_mapped.SOURCE]
+    return {source.name: source for source in found}
+
+
+def source_named(name: str) -> Source:
+    try:
+        return sources()[name]
+    except KeyError:
+        known = ", ".join(sources())
+        raise InputError(f"'{name}' is not a source stalkproof knows. Use one of: {known}.") from None
+
+
+@dataclass(frozen=True)
+class Detection:
+    source: Source
+    confidence: float
+    others: tuple[str, ...]  # other sources that also look likely (a Takeout holding mail and chat)
+
+
+def detect(inp: Input) -> Detection:
+    scores = sorted(
+        ((source.detect(inp), source) for source in sources().values()),
+        key=lambda pair: pair[0],
+        reverse=True,
+    )
+    best_score, best = scores[0]
+    if best_score < SURE:
+        labels = ", ".join(source.label for source in sources().values())
+        raise InputError(
+            f"stalkproof does not recognise this as an export it can read ({labels}); if you know what "
+            "it is, use --source NAME.",
+            inp.path,
+        )
+    rivals = [source.name for score, source in scores[1:] if score >= AMBIGUOUS]
+    if best_score >= AMBIGUOUS and rivals:
+        names = ", ".join([best.name, *rivals])
+        message = f"this could be read as more than one kind of export ({names}); choose with --source."
+        raise InputError(message, inp.path)
+    others = tuple(source.name for score, source in scores[1:] if score >= SURE)
+    return Detection(best, best_score, others)
