@@ -120,6 +120,8 @@ def _parse_member(inp: Input, member: Member, mapping: CsvMapping, ctx: Context)
     rows = _RowReader(member, where, encoding)
     header = rows.header()
     index = _column_index(header, mapping, where)
+    identity_columns = tuple(mapping.identity or mapping.columns())
+    times = _TimeReader(mapping.time)
     repeats = Repeats()
     # Not the file name: a later export of the same log, saved under another name, must match this one.
     thread = ctx.chat or mapping.channel
@@ -130,7 +132,8 @@ def _parse_member(inp: Input, member: Member, mapping: CsvMapping, ctx: Context)
             reason = f"this row has {len(cells)} cells where the header has {len(header)}; it was not read."
             ctx.warn("unparsed_line", where, line, raw, reason, offset)
             continue
-        record = _record(mapping, index, cells, member, thread, (line, offset, raw), repeats, ctx, where)
+        plan = (mapping, index, identity_columns, times)
+        record = _record(plan, cells, member, thread, (line, offset, raw), repeats, ctx, where)
         if record is not None:
             yield record
 
@@ -203,16 +206,19 @@ def _column_index(header: list[str], mapping: CsvMapping, where: str) -> dict[st
             where,
             1,
         )
-    return index
+    # Keyed by the names as the mapping writes them, so no row needs a lower() per cell.
+    return {column: index[column.lower()] for column in wanted}
 
 
 def _cell(cells: list[str], index: dict[str, int], column: str) -> str:
-    return cells[index[column.lower()]]
+    return cells[index[column]]
+
+
+_Plan = tuple[CsvMapping, dict[str, int], tuple[str, ...], "_TimeReader"]
 
 
 def _record(
-    mapping: CsvMapping,
-    index: dict[str, int],
+    plan: _Plan,
     cells: list[str],
     member: Member,
     thread: str,
@@ -221,10 +227,11 @@ def _record(
     ctx: Context,
     where: str,
 ) -> Record | None:
+    mapping, index, identity_columns, times = plan
     line, offset, raw = span
     found = _cell(cells, index, mapping.time.column)
     try:
-        when = read_time(found, mapping.time)
+        when = times.read(found)
     except ValueError:
         reason = f"'{found}' does not match the time format in the mapping ({mapping.time.format}); skipped."
         ctx.warn("unparsed_line", where, line, raw, reason, offset)
@@ -236,7 +243,6 @@ def _record(
         seconds = _seconds(_cell(cells, index, mapping.duration.column), mapping.duration.unit)
         if seconds is not None:
             details["duration_s"] = seconds
-    identity_columns = mapping.identity or mapping.columns()
     identity = tuple(_cell(cells, index, column) for column in identity_columns)
     n = repeats.number(when.at, identity)
     if mapping.thread and mapping.thread.column:
@@ -306,6 +312,22 @@ def _values(column: Column | None, index: dict[str, int], cells: list[str]) -> l
     if value is None:
         return []
     return [part.strip() for part in value.split(column.split)] if column.split else [value]
+
+
+class _TimeReader:
+    """read_time with a cache: logs repeat the same minute many times, and strptime is slow."""
+
+    def __init__(self, spec: TimeColumn) -> None:
+        self.spec = spec
+        self.cache: dict[str, When] = {}
+
+    def read(self, text: str) -> When:
+        found = self.cache.get(text)
+        if found is None:
+            if len(self.cache) > 65_536:
+                self.cache.clear()
+            found = self.cache[text] = read_time(text, self.spec)
+        return found
 
 
 def read_time(text: str, spec: TimeColumn) -> When:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 # Bidi controls and isolates, zero-width marks and the BOM that apps wrap around names.
 _MARKS = "\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200b\ufeff"
@@ -14,6 +15,7 @@ _PHONE = re.compile(r"^\+?[\d\s().\-\u00a0\u202f]{6,}$")
 PHONE_PLATFORMS = frozenset({"sms", "mms", "phone", "call", "whatsapp", "signal", "imessage", "telegram"})
 
 
+@lru_cache(maxsize=65_536)
 def normalise(platform: str, raw: str) -> str:
     """The identifier to store and compare: trimmed, invisible marks removed, NFC; email addresses in lower
     case; phone numbers reduced to an optional leading + and digits."""
