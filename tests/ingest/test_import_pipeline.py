@@ -307,3 +307,20 @@ def test_unknown_source_names_the_known_ones() -> None:
 
     with pytest.raises(InputError, match="csv"):
         source_named("myspace")
+
+
+def test_an_imessage_database_is_recognised_imported_and_verified(
+    case_setup: VaultSetup, cli: Any, tmp_path: Path
+) -> None:
+    from stalkproof.demo.exports.imessage import write_generated
+
+    database = tmp_path / "chat.db"
+    write_generated(database, 300)
+    before = database.read_bytes()
+    report = _import(cli, database)
+    assert (report["source"], report["records"], report["new"]) == ("imessage", 300, 300)
+    assert _import(cli, database)["new"] == 0
+    assert database.read_bytes() == before  # the evidence file is never changed
+    timeline = cli("events", "--json").json()
+    assert len(timeline) == 300 and {event["source"]["file"] for event in timeline} == {"chat.db"}
+    assert cli("verify", "--json").json()["ok"] is True
