@@ -324,3 +324,29 @@ def test_an_imessage_database_is_recognised_imported_and_verified(
     timeline = cli("events", "--json").json()
     assert len(timeline) == 300 and {event["source"]["file"] for event in timeline} == {"chat.db"}
     assert cli("verify", "--json").json()["ok"] is True
+
+
+INGEST = Path(__file__).parents[1] / "data" / "ingest"
+
+
+def test_a_messenger_folder_keeps_the_photo_as_an_exhibit_and_the_text_as_found(
+    case_setup: VaultSetup, cli: Any
+) -> None:
+    report = _import(cli, INGEST / "meta" / "inbox_mojibake")
+    assert report["source"] == "messenger" and report["new"] == report["records"] > 0
+    assert report["media_exhibits"] == 1
+    timeline = cli("events", "--json").json()
+    garbled = [event for event in timeline if event["text_normalised"]]
+    assert garbled and all(event["text"] != event["text_normalised"] for event in garbled)
+    photo = [event for event in timeline if len(event["exhibits"]) == 2]
+    assert len(photo) == 1
+    listed = {item["ref"]: item for item in cli("exhibit", "list", "--json").json()}
+    assert listed[photo[0]["exhibits"][1]]["original_name"] == "348112233_1.jpg"
+    assert _import(cli, INGEST / "meta" / "inbox_mojibake")["new"] == 0
+    assert cli("verify", "--json").json()["ok"] is True
+
+
+def test_a_telegram_export_with_media_imports_and_verifies(case_setup: VaultSetup, cli: Any) -> None:
+    report = _import(cli, INGEST / "telegram" / "with_media")
+    assert report["source"] == "telegram" and report["new"] == report["records"] > 0
+    assert cli("verify", "--json").json()["ok"] is True

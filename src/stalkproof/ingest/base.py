@@ -1,5 +1,9 @@
 """The one small interface every source parser implements, and the records they produce.
 
+`When`, `Origin` and `Record` are plain (not frozen) dataclasses: a parser makes several per message, and a
+frozen dataclass costs five times as much to build. Treat them as values all the same: nothing changes one
+after it is made.
+
 Parsers are pure: they read an `Input` and yield `Record`s. They never see the vault, so a parser can be
 tested, benchmarked and reviewed on its own, and a bug in one cannot damage stored evidence.
 """
@@ -18,7 +22,7 @@ PRECISIONS = ("second", "minute", "day", "approximate")
 KINDS = ("message", "call", "system", "reaction", "post", "login")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class When:
     """A time as the source gives it. A naive `at` is a wall-clock time in an unstated zone; an aware one
     is an instant the source states."""
@@ -51,7 +55,7 @@ class Attachment:
     mime: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Origin:
     """Where a record's raw bytes are: the member inside the input ("" for a plain file; archive
     boundaries written "!/"), the byte span, the lines, or a path where lines do not apply."""
@@ -64,7 +68,7 @@ class Origin:
     path: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Record:
     """One message, call, post, login or notice, with everything needed to store it and to prove where
     it came from. `text` is exactly as found once the format's own escaping is undone. `identity` is what
