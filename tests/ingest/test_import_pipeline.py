@@ -350,3 +350,20 @@ def test_a_telegram_export_with_media_imports_and_verifies(case_setup: VaultSetu
     report = _import(cli, INGEST / "telegram" / "with_media")
     assert report["source"] == "telegram" and report["new"] == report["records"] > 0
     assert cli("verify", "--json").json()["ok"] is True
+
+
+def test_an_sms_backup_with_mms_pictures_imports_and_verifies(case_setup: VaultSetup, cli: Any) -> None:
+    report = _import(cli, INGEST / "sms_backup" / "mms_parts.xml")
+    assert report["source"] == "sms_backup" and report["new"] == report["records"] > 0
+    assert report["media_exhibits"] >= 1
+    assert _import(cli, INGEST / "sms_backup" / "mms_parts.xml")["new"] == 0
+    assert cli("verify", "--json").json()["ok"] is True
+
+
+def test_a_mailbox_imports_with_a_line_for_every_message(case_setup: VaultSetup, cli: Any) -> None:
+    mailbox = INGEST / "email" / "mbox_basic.mbox"
+    report = _import(cli, mailbox)
+    assert report["source"] == "email" and report["new"] == report["records"] > 1
+    timeline = cli("events", "--json").json()
+    assert all(event["source"]["line"] for event in timeline)
+    assert cli("verify", "--json").json()["ok"] is True

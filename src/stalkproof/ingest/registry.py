@@ -16,9 +16,16 @@ AMBIGUOUS = 0.9
 @cache
 def sources() -> dict[str, Source]:
     """Every source by name, in the order they are offered to the user."""
-    from stalkproof.ingest import csv_mapped, imessage, meta, telegram
+    from stalkproof.ingest import csv_mapped, email_source, imessage, meta, sms_backup, telegram
 
-    found: list[Source] = [telegram.SOURCE, *meta.SOURCES, imessage.SOURCE, csv_mapped.SOURCE]
+    found: list[Source] = [
+        sms_backup.SOURCE,
+        email_source.SOURCE,
+        telegram.SOURCE,
+        *meta.SOURCES,
+        imessage.SOURCE,
+        csv_mapped.SOURCE,
+    ]
     return {source.name: source for source in found}
 
 
