@@ -367,3 +367,16 @@ def test_a_mailbox_imports_with_a_line_for_every_message(case_setup: VaultSetup,
     timeline = cli("events", "--json").json()
     assert all(event["source"]["line"] for event in timeline)
     assert cli("verify", "--json").json()["ok"] is True
+
+
+@pytest.mark.parametrize(
+    ("folder", "source"),
+    [("x/archive", "x"), ("discord/package", "discord"), ("snapchat/media", "snapchat")],
+)
+def test_social_media_downloads_are_recognised_and_import_once(
+    case_setup: VaultSetup, cli: Any, folder: str, source: str
+) -> None:
+    report = _import(cli, INGEST / folder)
+    assert report["source"] == source and report["new"] == report["records"] > 0
+    assert _import(cli, INGEST / folder)["new"] == 0
+    assert cli("verify", "--json").json()["ok"] is True

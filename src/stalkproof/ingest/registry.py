@@ -16,13 +16,26 @@ AMBIGUOUS = 0.9
 @cache
 def sources() -> dict[str, Source]:
     """Every source by name, in the order they are offered to the user."""
-    from stalkproof.ingest import csv_mapped, email_source, imessage, meta, sms_backup, telegram
+    from stalkproof.ingest import (
+        csv_mapped,
+        discord,
+        email_source,
+        imessage,
+        meta,
+        sms_backup,
+        snapchat,
+        telegram,
+        x_archive,
+    )
 
     found: list[Source] = [
         sms_backup.SOURCE,
         email_source.SOURCE,
         telegram.SOURCE,
         *meta.SOURCES,
+        x_archive.SOURCE,
+        discord.SOURCE,
+        snapchat.SOURCE,
         imessage.SOURCE,
         csv_mapped.SOURCE,
     ]

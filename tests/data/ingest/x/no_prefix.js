@@ -1,0 +1,8 @@
+[
+  {
+    "dmConversation" : {
+      "conversationId" : "1111111111-2222222222",
+      "messages" : [ ]
+    }
+  }
+]
