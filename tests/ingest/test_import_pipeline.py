@@ -380,3 +380,20 @@ def test_social_media_downloads_are_recognised_and_import_once(
     assert report["source"] == source and report["new"] == report["records"] > 0
     assert _import(cli, INGEST / folder)["new"] == 0
     assert cli("verify", "--json").json()["ok"] is True
+
+
+def test_screenshots_become_ocr_marked_events_with_the_image_as_exhibit(
+    case_setup: VaultSetup, cli: Any, tmp_path: Path
+) -> None:
+    from stalkproof.demo.exports.screenshot import sample_conversation, write_screens
+
+    folder = tmp_path / "screens"
+    images = write_screens(folder, sample_conversation())
+    report = _import(cli, folder, "--source", "screenshot", "--sender-left", "Sam")
+    assert report["source"] == "screenshot" and report["new"] > 0
+    exhibits = cli("exhibit", "list", "--json").json()
+    assert sorted(item["original_name"] for item in exhibits) == [image.name for image in images]
+    timeline = cli("events", "--json").json()
+    assert all("ocr" in event["markers"] for event in timeline)
+    assert {event["sender"] for event in timeline} <= {"screenshot:Sam", "screenshot:self", None}
+    assert cli("verify", "--json").json()["ok"] is True

@@ -36,6 +36,9 @@ def import_command(
     sender_left: Annotated[
         str | None, typer.Option(help="In screenshots: who writes the messages on the left.")
     ] = None,
+    screenshot_date: Annotated[
+        str | None, typer.Option(help="In screenshots with no date shown: the day they show (2026-03-01).")
+    ] = None,
     batch: Annotated[int, typer.Option(help="Records stored per transaction.", min=1)] = 10_000,
     vault: VaultOption = None,
     case: CaseOption = None,
@@ -54,6 +57,7 @@ def import_command(
         encoding=encoding,
         ocr_lang=ocr_lang,
         sender_left=sender_left,
+        screenshot_date=screenshot_date,
         batch=batch,
     )
     with opened_case(vault, case) as (opened_vault, chosen):

@@ -47,6 +47,7 @@ class ImportRequest:
     encoding: str | None = None
     ocr_lang: str = "eng"
     sender_left: str | None = None
+    screenshot_date: str | None = None
     batch: int = 10_000
 
     def options(self) -> dict[str, Any]:
@@ -59,6 +60,7 @@ class ImportRequest:
             "encoding": self.encoding,
             "ocr_lang": self.ocr_lang,
             "sender_left": self.sender_left,
+            "screenshot_date": self.screenshot_date,
         }
         if self.mapping is not None:
             chosen["mapping_sha256"] = hashlib.sha256(self.mapping.read_bytes()).hexdigest()
@@ -137,6 +139,9 @@ def run_import(
 
 
 def _context(request: ImportRequest) -> Context:
+    learned: dict[str, object] = {}
+    if request.screenshot_date:
+        learned["screenshot_date"] = request.screenshot_date  # the screenshot source checks it
     return Context(
         zone=request.zone,
         date_order=request.date_order,
@@ -146,6 +151,7 @@ def _context(request: ImportRequest) -> Context:
         ocr_lang=request.ocr_lang,
         sender_left=request.sender_left,
         encoding=request.encoding,
+        learned=learned,
     )
 
 

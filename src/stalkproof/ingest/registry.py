@@ -22,6 +22,7 @@ def sources() -> dict[str, Source]:
         email_source,
         imessage,
         meta,
+        screenshot,
         sms_backup,
         snapchat,
         telegram,
@@ -37,6 +38,7 @@ def sources() -> dict[str, Source]:
         discord.SOURCE,
         snapchat.SOURCE,
         imessage.SOURCE,
+        screenshot.SOURCE,
         csv_mapped.SOURCE,
     ]
     return {source.name: source for source in found}
