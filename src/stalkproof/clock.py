@@ -6,8 +6,9 @@ from datetime import UTC, datetime
 
 
 def utc_iso(moment: datetime) -> str:
-    """UTC, microseconds, 'Z': sorts as text the same way it sorts in time."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    """UTC, microseconds, 'Z': sorts as text the same way it sorts in time. (isoformat gives the same text
+    as strftime("%Y-%m-%dT%H:%M:%S.%fZ") for years 1000-9999, ten times faster; imports call this a lot.)"""
+    return moment.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
 
 
 def now_iso() -> str:

@@ -23,9 +23,10 @@ from stalkproof.vault.vault import Writer
 LIST_FIELDS = ("recipients", "parties", "witnesses", "behaviours", "actions", "risk_notes", "exhibit_refs")
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class EventDraft:
-    """An event as a source or a person describes it, before the vault gives it an id."""
+    """An event as a source or a person describes it, before the vault gives it an id. (Not frozen: an
+    import builds one per message, and a frozen dataclass costs three times as much to make.)"""
 
     kind: str
     moment: Moment

@@ -59,6 +59,7 @@ class ImportState:
     originals: dict[str, Original] = field(default_factory=dict)
     account_ids: dict[tuple[str, str], str] = field(default_factory=dict)
     media: dict[str, str] = field(default_factory=dict)  # blob sha256 -> exhibit ref
+    where: dict[str, str] = field(default_factory=dict)  # member name -> how it is named to the user
     batches: int = 0
     media_exhibits: int = 0
 
@@ -155,17 +156,28 @@ def _draft(writer: Writer, state: ImportState, record: Record, key: str, counts:
 
 def _locator(state: ImportState, record: Record) -> dict[str, Any]:
     origin = record.origin
-    member = state.inp.member(origin.member) if origin.member else None
-    locator: dict[str, Any] = {
-        "file": state.inp.where(member) if member else state.inp.name,
-        "import": state.import_id,
-        "length": origin.length,
-    }
-    for name in ("member", "offset", "line", "end_line", "path"):
-        value = getattr(origin, name)
-        if value not in (None, ""):
-            locator[name] = value
+    locator: dict[str, Any] = {"file": _where(state, origin.member), "import": state.import_id}
+    locator["length"] = origin.length
+    if origin.member:
+        locator["member"] = origin.member
+    if origin.offset is not None:
+        locator["offset"] = origin.offset
+    if origin.line is not None:
+        locator["line"] = origin.line
+    if origin.end_line is not None:
+        locator["end_line"] = origin.end_line
+    if origin.path:
+        locator["path"] = origin.path
     return locator
+
+
+def _where(state: ImportState, member_name: str) -> str:
+    """How a member is named to the user (cached: every record of a member asks)."""
+    found = state.where.get(member_name)
+    if found is None:
+        member = state.inp.member(member_name) if member_name else None
+        found = state.where[member_name] = state.inp.where(member) if member else state.inp.name
+    return found
 
 
 def original_for(writer: Writer, state: ImportState, member_name: str) -> Original:

@@ -61,6 +61,7 @@ class Input:
     members: list[Member]
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (name, why): symlinks, special files
     _stack: ExitStack = field(default_factory=ExitStack)
+    _by_name: dict[str, Member] | None = None
 
     def __enter__(self) -> Input:
         return self
@@ -76,10 +77,9 @@ class Input:
         return self.path.name
 
     def member(self, name: str) -> Member | None:
-        for candidate in self.members:
-            if candidate.name == name:
-                return candidate
-        return None
+        if self._by_name is None or len(self._by_name) != len(self.members):
+            self._by_name = {member.name: member for member in self.members}
+        return self._by_name.get(name)
 
     def find(self, predicate: Callable[[Member], bool]) -> Iterator[Member]:
         return (member for member in self.members if predicate(member))
