@@ -371,7 +371,12 @@ def test_a_mailbox_imports_with_a_line_for_every_message(case_setup: VaultSetup,
 
 @pytest.mark.parametrize(
     ("folder", "source"),
-    [("x/archive", "x"), ("discord/package", "discord"), ("snapchat/media", "snapchat")],
+    [
+        ("x/archive", "x"),
+        ("discord/package", "discord"),
+        ("snapchat/media", "snapchat"),
+        ("google_chat/dm", "google_chat"),
+    ],
 )
 def test_social_media_downloads_are_recognised_and_import_once(
     case_setup: VaultSetup, cli: Any, folder: str, source: str
