@@ -402,3 +402,19 @@ def test_screenshots_become_ocr_marked_events_with_the_image_as_exhibit(
     assert all("ocr" in event["markers"] for event in timeline)
     assert {event["sender"] for event in timeline} <= {"screenshot:Sam", "screenshot:self", None}
     assert cli("verify", "--json").json()["ok"] is True
+
+
+@pytest.mark.parametrize(
+    ("fixture", "expected"),
+    [
+        ("telegram/truncated.json", "truncated.json, line 39: the file ends in the middle of message 3"),
+        ("sms_backup/truncated.xml", "truncated.xml, line 4: the file ends in the middle of a <mms> record"),
+    ],
+)
+def test_truncated_exports_are_refused_naming_the_line_and_change_nothing(
+    case_setup: VaultSetup, cli: Any, fixture: str, expected: str
+) -> None:
+    before = _vault_bytes(case_setup)
+    result = cli("import", str(INGEST / fixture))
+    assert result.code == 1 and expected in result.err and result.err.count("\n") == 1
+    assert _vault_bytes(case_setup) == before
