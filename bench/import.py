@@ -113,17 +113,22 @@ def make_imessage(folder: Path, count: int) -> Path:
 
 
 def child_parse(source_name: str, path: Path, hashing: bool, survey_only: bool) -> dict[str, float]:
-    source = source_named(source_name)
+    source, ctx = source_named(source_name), Context()
     with open_input(path) as inp:
-        start, cpu = time.perf_counter(), time.process_time()
+        start = time.perf_counter()
+        surveyed = source.survey(inp, ctx).records
+        survey_seconds = time.perf_counter() - start
         if survey_only:
-            count = source.survey(inp, Context()).records
-        elif hashing:
-            count = sum(1 for record in source.parse(inp, Context()) if hashlib.sha256(record.raw).digest())
+            return {"count": surveyed, "seconds": survey_seconds, "rss_mb": peak_rss_mb()}
+        # An import surveys first (what it learns, such as the day/month order, steers the parse), so the
+        # parse is timed as the store pass runs it; the survey's time is reported beside it.
+        start = time.perf_counter()
+        if hashing:
+            count = sum(1 for record in source.parse(inp, ctx) if hashlib.sha256(record.raw).digest())
         else:
-            count = sum(1 for _ in source.parse(inp, Context()))
-        seconds, cpu_seconds = time.perf_counter() - start, time.process_time() - cpu
-    return {"count": count, "seconds": seconds, "cpu_seconds": cpu_seconds, "rss_mb": peak_rss_mb()}
+            count = sum(1 for _ in source.parse(inp, ctx))
+        seconds = time.perf_counter() - start
+    return {"count": count, "seconds": seconds, "survey_seconds": survey_seconds, "rss_mb": peak_rss_mb()}
 
 
 def child_import(path: Path, folder: Path) -> dict[str, float]:
@@ -185,6 +190,7 @@ def bench_whatsapp(settings: argparse.Namespace, folder: Path, figures: list[Fig
     count = plain["count"]
     note = f"{settings.lines:,} lines, {size:.0f} MB, {count:,.0f} messages"
     figures.append(at_least("WhatsApp parse msg/s", rate(plain), "msg/s", 500_000, note))
+    figures.append(Figure("WhatsApp survey (checking pass)", plain["survey_seconds"], "s"))
     figures.append(at_least("WhatsApp parse + SHA-256 msg/s", rate(hashed), "msg/s", None))
     figures.append(Figure("WhatsApp parse peak RSS", plain["rss_mb"], "MB", "< 150", plain["rss_mb"] < 150))
     for peer, goal in (("whatstk", 20.0), ("chat-miner", None)):

@@ -418,3 +418,43 @@ def test_truncated_exports_are_refused_naming_the_line_and_change_nothing(
     result = cli("import", str(INGEST / fixture))
     assert result.code == 1 and expected in result.err and result.err.count("\n") == 1
     assert _vault_bytes(case_setup) == before
+
+
+@pytest.mark.parametrize(
+    ("fixture", "extra", "expected"),
+    [
+        ("whatsapp/invalid_utf8.txt", [], "invalid_utf8.txt, line 3: this is not UTF-8 text (byte 0xE9"),
+        (
+            "whatsapp/both_orders.txt",
+            [],
+            "both_orders.txt, line 3: the dates in this chat are written in two",
+        ),
+        ("whatsapp/unknown_header.txt", ["--source", "whatsapp"], "unknown_header.txt, line "),
+    ],
+)
+def test_bad_whatsapp_exports_are_refused_naming_the_line_and_change_nothing(
+    case_setup: VaultSetup, cli: Any, fixture: str, extra: list[str], expected: str
+) -> None:
+    before = _vault_bytes(case_setup)
+    result = cli("import", str(INGEST / fixture), *extra)
+    assert result.code == 1 and expected in result.err and result.err.count("\n") == 1, result.err
+    assert _vault_bytes(case_setup) == before
+
+
+def test_an_ios_whatsapp_zip_keeps_its_photos_as_exhibits_linked_to_their_messages(
+    case_setup: VaultSetup, cli: Any, tmp_path: Path
+) -> None:
+    chat = tmp_path / "WhatsApp Chat - Sam Taylor.zip"
+    with zipfile.ZipFile(chat, "w") as archive:
+        for path in sorted((INGEST / "whatsapp" / "ios_media").iterdir()):
+            archive.write(path, path.name)
+    report = _import(cli, chat, "--zone", "Europe/London")
+    assert report["source"] == "whatsapp" and report["media_exhibits"] == 2
+    with_photo = [event for event in cli("events", "--json").json() if len(event["exhibits"]) == 2]
+    assert len(with_photo) == 2 and all(event["exhibits"][0] == report["exhibit"] for event in with_photo)
+    exhibits = {item["ref"]: item for item in cli("exhibit", "list", "--json").json()}
+    assert {exhibits[event["exhibits"][1]]["original_name"] for event in with_photo} == {
+        "00000003-PHOTO-2023-01-22-18-30-40.jpg",
+        "00000004-PHOTO-2023-01-22-18-31-00.jpg",
+    }
+    assert cli("verify", "--json").json()["ok"] is True

@@ -12,6 +12,7 @@ import yaml
 from stalkproof.evidence.cases import create_case, use_case
 from stalkproof.evidence.diary import add_entry, amend_entry, diary_draft
 from stalkproof.evidence.exhibits import ExhibitDetails, add_exhibit
+from stalkproof.evidence.imports import ImportRequest, run_import
 from stalkproof.evidence.parties import add_party
 from stalkproof.evidence.time import parse_when
 from stalkproof.law.case_view import case_law_view
@@ -54,6 +55,7 @@ def build_demo(
         result = DemoResult(vault_path, passphrase, recovery_code, case.id)
         people = _add_parties(vault, case.id, scenario["parties"])
         exhibit_refs = _add_exhibits(vault, case.id, scenario["exhibits"])
+        imported = _add_imports(vault, case.id, scenario)
         numbers = _add_diary(vault, case.id, scenario, people, exhibit_refs)
         for change in scenario.get("amendments", []):
             amend_entry(vault, case.id, str(change["entry"]), {"text": change["what"]}, change["note"])
@@ -64,6 +66,7 @@ def build_demo(
         {"kind": "case", "id": case.id, "name": case.name},
         {"kind": "parties", "count": len(people)},
         {"kind": "exhibits", "refs": sorted(exhibit_refs.values())},
+        *imported,
         {"kind": "diary", "entries": len(numbers), "amendments": len(scenario.get("amendments", []))},
         *guidance,
         {"kind": "verify", "ok": report.ok, "counts": report.counts},
@@ -115,6 +118,21 @@ def _add_exhibits(vault: Vault, case_id: str, exhibits: list[dict[str, Any]]) ->
             )
             refs[item["file"]] = add_exhibit(vault, case_id, path, details).ref
     return refs
+
+
+def _add_imports(vault: Vault, case_id: str, scenario: dict[str, Any]) -> list[dict[str, Any]]:
+    """Import the scenario's exports (a WhatsApp chat, an SMS backup, a mailbox) as a person would."""
+    done = []
+    with tempfile.TemporaryDirectory(prefix="stalkproof-demo-") as folder:
+        for item in scenario.get("imports", []):
+            path = Path(folder) / item["file"]
+            path.write_bytes(item["content"].encode("utf-8"))
+            request = ImportRequest(path=path, source=item["source"], zone=scenario["zone"])
+            report = run_import(vault, case_id, request)
+            done.append(
+                {"kind": "import", "source": report.source, "exhibit": report.exhibit, "records": report.new}
+            )
+    return done
 
 
 def _add_diary(

@@ -27,10 +27,12 @@ def sources() -> dict[str, Source]:
         sms_backup,
         snapchat,
         telegram,
+        whatsapp,
         x_archive,
     )
 
     found: list[Source] = [
+        whatsapp.SOURCE,
         sms_backup.SOURCE,
         email_source.SOURCE,
         telegram.SOURCE,
