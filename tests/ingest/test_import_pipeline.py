@@ -458,3 +458,22 @@ def test_an_ios_whatsapp_zip_keeps_its_photos_as_exhibits_linked_to_their_messag
         "00000004-PHOTO-2023-01-22-18-31-00.jpg",
     }
     assert cli("verify", "--json").json()["ok"] is True
+
+
+@pytest.mark.parametrize(("answer", "month"), [(True, "04"), (False, "03")])
+def test_a_guessed_day_month_order_is_confirmed_before_anything_is_written(
+    case_setup: VaultSetup, answer: bool, month: str
+) -> None:
+    asked: list[str] = []
+
+    def confirm(question: str) -> bool:
+        asked.append(question)
+        return answer
+
+    request = ImportRequest(path=INGEST / "whatsapp" / "dates_all_le12_assumed.txt", zone="UTC")
+    with case_setup.open() as vault:
+        report = run_import(vault, current_case(vault).id, request, confirm=confirm)
+        with vault.read() as connection:
+            first = connection.execute(select(func.min(events.c.occurred_local))).scalar_one()
+    assert asked == ["Is 03/04/2023 the 3rd of April?"]
+    assert report.new > 0 and str(first).startswith(f"2023-{month}-")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -68,13 +70,26 @@ def import_command(
             def moved(phase: str, done: int, total: int | None) -> None:
                 bar.update(task, description=phase, completed=done, total=total)
 
+            ask = _asker(bar) if show_bar and sys.stdin.isatty() else None
             try:
-                report = run_import(opened_vault, chosen.id, request, moved if show_bar else None)
+                report = run_import(opened_vault, chosen.id, request, moved if show_bar else None, ask)
             except KeyboardInterrupt:
                 raise Interrupted(
                     "Import interrupted. What was stored stays; run the same command again to finish."
                 ) from None
     emit(as_json, report.as_json(), lambda: _summary(report))
+
+
+def _asker(bar: Progress) -> Callable[[str], bool]:
+    def ask(question: str) -> bool:
+        bar.stop()
+        answer = typer.confirm(
+            f"The dates in this export could be read two ways. {question}", default=True, err=True
+        )
+        bar.start()
+        return answer
+
+    return ask
 
 
 def _progress(visible: bool) -> Progress:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +33,7 @@ from stalkproof.vault.vault import Vault
 
 BATCH_SECONDS = 2.0
 Progress = Callable[[str, int, int | None], None]
+Confirm = Callable[[str], bool]
 
 
 @dataclass(frozen=True)
@@ -113,16 +114,23 @@ class ImportReport:
 
 
 def run_import(
-    vault: Vault, case_id: str, request: ImportRequest, progress: Progress | None = None
+    vault: Vault,
+    case_id: str,
+    request: ImportRequest,
+    progress: Progress | None = None,
+    confirm: Confirm | None = None,
 ) -> ImportReport:
+    """Import one input. `confirm` asks the person a yes/no question (on a terminal) when the source had to
+    guess something that changes every record, such as whether 03/04 is the 3rd of April."""
     with open_input(request.path, scratch=vault.store.staging) as inp:
         source = source_named(request.source) if request.source else detect(inp).source
-        ctx = _context(request)
-        survey_warnings: list[ParseWarning] = []
-        ctx.on_warning = survey_warnings.append
         if progress:
             progress("Checking", 0, None)
-        survey = source.survey(inp, ctx)
+        ctx, survey, survey_warnings = _survey(source, inp, request)
+        flipped = _date_order_rejected(survey, request, confirm)
+        if flipped:
+            request = replace(request, date_order=flipped)
+            ctx, survey, survey_warnings = _survey(source, inp, request)
         digest = inp.digest()
         options = request.options()
         report = ImportReport(source.name, digest, survey.records, label=source.label, input_name=inp.name)
@@ -136,6 +144,25 @@ def run_import(
         report.accounts = _accounts_seen(vault, case_id, survey)
         report.warnings = list_warnings(vault, report.import_id)
         return report
+
+
+def _survey(source: Source, inp: Input, request: ImportRequest) -> tuple[Context, Survey, list[ParseWarning]]:
+    ctx = _context(request)
+    warnings: list[ParseWarning] = []
+    ctx.on_warning = warnings.append
+    return ctx, source.survey(inp, ctx), warnings
+
+
+def _date_order_rejected(survey: Survey, request: ImportRequest, confirm: Confirm | None) -> str | None:
+    """The other day/month order, if the source had to guess it and the person says the guess is wrong."""
+    facts = survey.facts
+    question = facts.get("date_order_question")
+    guessed = facts.get("date_order_rule") == "4" and request.date_order is None
+    if confirm is None or not guessed or not isinstance(question, str):
+        return None
+    if confirm(question):
+        return None
+    return "mdy" if facts.get("date_order") == "dmy" else "dmy"
 
 
 def _context(request: ImportRequest) -> Context:
