@@ -17,7 +17,7 @@ from stalkproof.evidence.ids import new_ordered_ids
 from stalkproof.evidence.time import parse_when
 from stalkproof.vault import migrate
 from stalkproof.vault.database import DatabaseCipher
-from stalkproof.vault.ledger import canonical
+from stalkproof.vault.ledger import canonical, canonical_row, payload_hash, row_hash
 from stalkproof.vault.schema import events
 from stalkproof.vault.verify import verify_vault
 
@@ -36,6 +36,22 @@ def test_canonical_bytes_are_what_the_standard_library_gives(row: dict[str, Any]
     """Anyone can recompute a row hash with `json.dumps`, without stalkproof or orjson."""
     expected = json.dumps(row, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
     assert canonical(row) == expected
+
+
+EVENT_LIKE = ("id", "text", "details", "markers", "dedup_key", "text_normalised")
+
+
+@given(
+    st.fixed_dictionaries(
+        {name: column_values for name in EVENT_LIKE},
+        optional={"zz": column_values, "actions": column_values},
+    )
+)
+def test_leaving_out_empty_late_columns_by_cutting_bytes_equals_hashing_the_trimmed_row(
+    row: dict[str, Any],
+) -> None:
+    assert row_hash("events", row) == payload_hash(canonical_row("events", row))
+    assert row_hash("cases", row) == payload_hash(row)
 
 
 def test_ordered_ids_sort_in_creation_order_and_never_repeat() -> None:
