@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from typing import Any
 
@@ -17,8 +18,8 @@ from stalkproof.evidence.ids import new_ordered_ids
 from stalkproof.evidence.time import parse_when
 from stalkproof.vault import migrate
 from stalkproof.vault.database import DatabaseCipher
-from stalkproof.vault.ledger import canonical, canonical_row, payload_hash, row_hash
-from stalkproof.vault.schema import events
+from stalkproof.vault.ledger import canonical, payload_hash, row_hash
+from stalkproof.vault.schema import LATE_COLUMNS, events
 from stalkproof.vault.verify import verify_vault
 
 # Lone surrogates cannot be stored as UTF-8 text by any database, so they are not row values.
@@ -47,10 +48,12 @@ EVENT_LIKE = ("id", "text", "details", "markers", "dedup_key", "text_normalised"
         optional={"zz": column_values, "actions": column_values},
     )
 )
-def test_leaving_out_empty_late_columns_by_cutting_bytes_equals_hashing_the_trimmed_row(
-    row: dict[str, Any],
-) -> None:
-    assert row_hash("events", row) == payload_hash(canonical_row("events", row))
+def test_an_event_row_is_hashed_without_its_empty_late_columns(row: dict[str, Any]) -> None:
+    """Rows written before migration 0003 never had these columns: leaving them out while empty keeps
+    those rows' hashes valid. The rule is simple enough to check with the standard library."""
+    kept = {key: value for key, value in row.items() if not (key in LATE_COLUMNS["events"] and value is None)}
+    expected = json.dumps(kept, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    assert row_hash("events", row) == hashlib.sha256(expected).hexdigest()
     assert row_hash("cases", row) == payload_hash(row)
 
 

@@ -89,7 +89,7 @@ def event_row(
     """A complete `events` row: every column, in the form that is hashed into the ledger."""
     # Bulk imports build tens of thousands of these a second: lists are only encoded when not empty.
     row_id, moment, until, encode = row_id or new_ordered_ids(1)[0], draft.moment, draft.until, encode_list
-    return {
+    row: dict[str, Any] = {
         "id": row_id,
         "entry_id": lineage.entry_id or row_id,
         "version": lineage.version,
@@ -121,11 +121,15 @@ def event_row(
         "raw_sha256": draft.raw_sha256,
         "change_note": lineage.change_note,
         "redacted": False,
-        "dedup_key": draft.dedup_key if lineage.version == 1 else None,
-        "markers": encode(sorted(draft.markers)) if draft.markers else None,
-        "details": encode_object(draft.details) if draft.details else None,
-        "text_normalised": draft.text_normalised,
     }
+    if draft.dedup_key or draft.markers or draft.details or draft.text_normalised:
+        # Columns added by migration 0003: present only when used, so a diary row is hashed and
+        # inserted exactly as before it (see vault.schema.LATE_COLUMNS).
+        row["dedup_key"] = draft.dedup_key if lineage.version == 1 else None
+        row["markers"] = encode(sorted(draft.markers)) if draft.markers else None
+        row["details"] = encode_object(draft.details) if draft.details else None
+        row["text_normalised"] = draft.text_normalised
+    return row
 
 
 def add_events(writer: Writer, case_id: str, drafts: Iterable[EventDraft]) -> list[str]:

@@ -116,7 +116,9 @@ def _existing_keys(connection: Connection, case_id: str, keys: list[str]) -> set
     found: set[str] = set()
     for start in range(0, len(keys), LOOKUP_CHUNK):
         chunk = keys[start : start + LOOKUP_CHUNK]
-        query = select(events.c.dedup_key).where(events.c.case_id == case_id, events.c.dedup_key.in_(chunk))
+        query = select(events.c.dedup_key).where(
+            events.c.case_id == case_id, events.c.dedup_key.is_not(None), events.c.dedup_key.in_(chunk)
+        )
         found.update(str(key) for (key,) in connection.execute(query))
     return found
 

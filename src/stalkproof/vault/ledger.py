@@ -11,7 +11,7 @@ import hashlib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, fields
 from functools import partial
-from operator import itemgetter
+from operator import itemgetter, methodcaller
 from typing import Any
 
 import orjson
@@ -38,44 +38,22 @@ def payload_hash(payload: Mapping[str, Any]) -> str:
 
 def canonical_row(table_name: str, row: Mapping[str, Any]) -> Mapping[str, Any]:
     """The form of a row that is hashed: every column, except columns added by a later migration while
-    they are empty (`LATE_COLUMNS`). Used both when writing and by `verify`, so the two always agree."""
+    they are empty (`LATE_COLUMNS`), whether they are None or not in the dict at all. Used both when
+    writing and by `verify`, so the two always agree."""
     late = LATE_COLUMNS.get(table_name)
-    if not late:
+    if not late or row.keys().isdisjoint(late):
         return row
-    empty = [name for name in late if row.get(name) is None]
+    empty = [name for name in late if name in row and row[name] is None]
     if not empty:
         return row
     trimmed = dict(row)
     for name in empty:
-        trimmed.pop(name, None)
+        del trimmed[name]
     return trimmed
 
 
 def row_hash(table_name: str, row: Mapping[str, Any]) -> str:
-    """SHA-256 of `canonical_row(table_name, row)`, computed without copying the row: an empty late column
-    is cut out of the serialised bytes instead. That is exact because a quote inside a string value is
-    always escaped, so `"name":null` can only be the top-level pair. A property test holds the two ways
-    together."""
-    data = orjson.dumps(row, option=_CANONICAL)
-    for name, pair in _LATE_NULLS.get(table_name, ()):
-        if name in row and row[name] is None:
-            data = _without(data, pair)
-    return hashlib.sha256(data).hexdigest()
-
-
-def _without(data: bytes, pair: bytes) -> bytes:
-    """The JSON object text with one `"name":null` pair removed, with its comma."""
-    cut = data.replace(b"," + pair, b"", 1)
-    if len(cut) != len(data):
-        return cut
-    # The pair is the first key: `{"name":null,...}` or `{"name":null}`.
-    rest = data[1 + len(pair) :]
-    return b"{" + (rest[1:] if rest.startswith(b",") else rest)
-
-
-_LATE_NULLS = {
-    table: tuple((name, f'"{name}":null'.encode()) for name in names) for table, names in LATE_COLUMNS.items()
-}
+    return payload_hash(canonical_row(table_name, row))
 
 
 @dataclass(frozen=True)
@@ -184,10 +162,12 @@ _LEDGER_INSERT = {
 
 def _bulk_insert(connection: Connection, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
     """executemany straight to the driver: at tens of thousands of rows a second, building SQLAlchemy
-    parameters per row costs more than the insert itself. Rows are complete, so the columns are known.
-    Columns that are empty in every row of the batch are left out of the statement (they default to
-    NULL): binding NULL is the driver's slowest path, and events have many optional columns."""
+    parameters per row costs more than the insert itself. Columns that are empty in every row of the batch
+    are left out of the statement (they default to NULL): binding NULL is the driver's slowest path, and
+    events have many optional columns. A row may leave out a late column altogether (see LATE_COLUMNS)."""
     names = [column.name for column in table.columns if _filled(rows, column.name)]
+    if len(set(map(len, rows))) > 1:  # some rows leave out columns others have: give them explicit NULLs
+        rows = [{name: row.get(name) for name in names} for row in rows]
     pick = itemgetter(*names)
     values = list(map(pick, rows)) if len(names) > 1 else [(pick(row),) for row in rows]
     connection.exec_driver_sql(_insert_statement(table, names, connection.dialect.paramstyle), values)
@@ -195,9 +175,15 @@ def _bulk_insert(connection: Connection, table: Table, rows: Sequence[Mapping[st
 
 def _filled(rows: Sequence[Mapping[str, Any]], name: str) -> bool:
     """Whether any row has a value in this column (checked at C speed: this runs per column per batch)."""
-    if rows[0][name] is not None:
+    first = rows[0]
+    if first.get(name) is not None:
         return True
-    return list(map(itemgetter(name), rows)).count(None) < len(rows)
+    if name in first:
+        try:
+            return list(map(itemgetter(name), rows)).count(None) < len(rows)
+        except KeyError:  # some later row leaves the column out
+            pass
+    return list(map(methodcaller("get", name), rows)).count(None) < len(rows)
 
 
 def _key(table: Table) -> str:

@@ -20,6 +20,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
 
 metadata = MetaData()
@@ -176,7 +177,15 @@ events = Table(
     Column("text_normalised", Text),
     UniqueConstraint("entry_id", "version", name="uq_events_entry_version"),
     Index("ix_events_case_time", "case_id", "occurred_at"),
-    Index("uq_events_case_dedup", "case_id", "dedup_key", unique=True),
+    # Partial: diary entries and later versions have no key, and should not cost an index entry each.
+    Index(
+        "uq_events_case_dedup",
+        "case_id",
+        "dedup_key",
+        unique=True,
+        sqlite_where=text("dedup_key IS NOT NULL"),
+        postgresql_where=text("dedup_key IS NOT NULL"),
+    ),
 )
 
 assessments = Table(

@@ -31,7 +31,14 @@ def upgrade() -> None:
     op.add_column("events", sa.Column("markers", sa.Text()))
     op.add_column("events", sa.Column("details", sa.Text()))
     op.add_column("events", sa.Column("text_normalised", sa.Text()))
-    op.create_index("uq_events_case_dedup", "events", ["case_id", "dedup_key"], unique=True)
+    op.create_index(
+        "uq_events_case_dedup",
+        "events",
+        ["case_id", "dedup_key"],
+        unique=True,
+        sqlite_where=sa.text("dedup_key IS NOT NULL"),
+        postgresql_where=sa.text("dedup_key IS NOT NULL"),
+    )
     op.create_index("ix_exhibits_case_blob", "exhibits", ["case_id", "blob_id"])
     op.create_table(
         "imports",
