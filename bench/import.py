@@ -146,7 +146,7 @@ def child_peer(peer: str, path: Path) -> dict[str, float]:
     if peer == "whatstk":
         from whatstk import WhatsAppChat
 
-        count = len(WhatsAppChat.from_source(str(path), hformat=WHATSAPP_HFORMAT).df)
+        count = len(WhatsAppChat.from_source(str(path), hformat=WHATSAPP_HFORMAT, max_size=None).df)
     else:
         from chatminer.chatparsers import WhatsAppParser
 
