@@ -38,7 +38,7 @@ from typing import Any
 # Run as a script from anywhere: make the repository importable so the shared bench helpers are found.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.vault import FAST_KDF, PASSPHRASE, peak_rss_mb
+from bench.common import FAST_KDF, MB, PASSPHRASE, peak_rss_mb
 from stalkproof.evidence.cases import create_case
 from stalkproof.evidence.imports import ImportRequest, run_import
 from stalkproof.ingest.base import Context
@@ -46,7 +46,6 @@ from stalkproof.ingest.inputs import open_input
 from stalkproof.ingest.registry import source_named
 from stalkproof.vault.vault import Vault
 
-MB = 1024 * 1024
 RESULTS = Path(__file__).with_name("results") / "import.json"
 WHATSAPP_HFORMAT = "%d/%m/%Y, %H:%M - %name:"
 

@@ -42,20 +42,20 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any, TypeVar
 
+# Run as a script from anywhere: make the repository importable so the shared bench helpers are found.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
 import psycopg
 from psycopg import sql
 from sqlalchemy import make_url
 
+from bench.common import FAST_KDF, MB, PASSPHRASE, peak_rss_mb
 from stalkproof.evidence.cases import create_case
 from stalkproof.evidence.events import EventDraft, add_events
 from stalkproof.evidence.time import Moment
-from stalkproof.vault.keys import KdfParams
 from stalkproof.vault.vault import Vault
 from stalkproof.vault.verify import Report, verify_vault
 
-MB = 1024 * 1024
-PASSPHRASE = "bench passphrase"
-FAST_KDF = KdfParams(1, 1024, 1)  # key stretching is not what is measured here
 EVENTS_GOAL = 50_000.0
 VERIFY_RATIO_GOAL = 0.7
 POSTGRES_ENV = "STALKPROOF_TEST_POSTGRES"
@@ -116,21 +116,6 @@ def timed(action: Callable[[], T]) -> tuple[T, float]:
     start = time.perf_counter()
     result = action()
     return result, time.perf_counter() - start
-
-
-def peak_rss_mb() -> float:
-    """This process's peak resident set size, in MB.
-
-    VmHWM from /proc where there is one: a child started with vfork (as `subprocess` does on Linux)
-    inherits the parent's high-water mark in ru_maxrss across exec, so ru_maxrss would report the
-    parent's peak, not the child's.
-    """
-    status = Path("/proc/self/status")
-    if status.exists():
-        for line in status.read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def new_vault(folder: Path, database_url: str | None = None) -> Vault:

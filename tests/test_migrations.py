@@ -17,6 +17,10 @@ def test_head_matches_the_models(vault_setup: VaultSetup) -> None:
     assert differences == []
 
 
+def test_the_head_named_in_code_is_the_newest_migration_script() -> None:
+    assert migrate.head_revision() == migrate.HEAD
+
+
 def test_reopening_does_not_migrate_again(vault_setup: VaultSetup) -> None:
     with vault_setup.open() as vault, vault.read() as connection:
         assert not migrate.pending(connection)

@@ -41,7 +41,7 @@ def import_command(
     screenshot_date: Annotated[
         str | None, typer.Option(help="In screenshots with no date shown: the day they show (2026-03-01).")
     ] = None,
-    batch: Annotated[int, typer.Option(help="Records stored per transaction.", min=1)] = 10_000,
+    batch: Annotated[int, typer.Option(help="Records stored per transaction.", min=1)] = 5_000,
     vault: VaultOption = None,
     case: CaseOption = None,
     as_json: JsonOption = False,

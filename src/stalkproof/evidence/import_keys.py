@@ -20,7 +20,7 @@ from stalkproof.evidence.time import Moment
 from stalkproof.ingest.base import Record, When
 
 ASSUMED = " (assumed)"
-_CACHE_LIMIT = 65_536
+_CACHE_LIMIT = 4_096  # times repeat close together (a chat repeats each minute), so a small cache is enough
 _EPOCH = datetime(1970, 1, 1)
 _MAX_MS = 2**48 - 1
 

@@ -49,7 +49,7 @@ class ImportRequest:
     ocr_lang: str = "eng"
     sender_left: str | None = None
     screenshot_date: str | None = None
-    batch: int = 10_000
+    batch: int = 5_000
 
     def options(self) -> dict[str, Any]:
         """The options that change what is read, in a stable form (the mapping by its content's hash)."""

@@ -26,7 +26,7 @@ _SQLCIPHER_PRAGMAS = (
     # of the database file, about 4% of a bulk import; the WAL file is cut back to 64 MiB afterwards.
     "PRAGMA wal_autocheckpoint=4000",
     "PRAGMA journal_size_limit=67108864",
-    "PRAGMA cache_size=-65536",  # 64 MiB of decrypted pages: large batches stay in memory until commit
+    "PRAGMA cache_size=-32768",  # 32 MiB of decrypted pages: a batch stays in memory until its commit
     "PRAGMA cipher_log_level=NONE",  # problems reach the person as one sentence, not as library log lines
 )
 
