@@ -390,7 +390,7 @@ def test_detect(tmp_path: Path, chat_db: Path) -> None:
     with open_input(tmp_path) as inp:
         assert SOURCE.detect(inp) == 0.95
     with open_input(zipped) as inp:
-        assert SOURCE.detect(inp) == 0.6
+        assert SOURCE.detect(inp) == 0.9
     for path in (other_db, text):
         with open_input(path) as inp:
             assert SOURCE.detect(inp) == 0.0

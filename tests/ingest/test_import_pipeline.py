@@ -477,3 +477,22 @@ def test_a_guessed_day_month_order_is_confirmed_before_anything_is_written(
             first = connection.execute(select(func.min(events.c.occurred_local))).scalar_one()
     assert asked == ["Is 03/04/2023 the 3rd of April?"]
     assert report.new > 0 and str(first).startswith(f"2023-{month}-")
+
+
+def test_a_zipped_chat_db_is_read_from_a_private_copy_with_its_wal(
+    case_setup: VaultSetup, cli: Any, tmp_path: Path
+) -> None:
+    from stalkproof.demo.exports.imessage import generated_chats, generated_messages, write_chat_db
+
+    database = tmp_path / "chat.db"
+    messages = list(generated_messages(50))
+    write_chat_db(database, generated_chats(), messages[:40], wal_messages=messages[40:])
+    zipped = tmp_path / "Messages.zip"
+    with zipfile.ZipFile(zipped, "w") as archive:
+        archive.write(database, "Messages/chat.db")
+        archive.write(tmp_path / "chat.db-wal", "Messages/chat.db-wal")
+    report = _import(cli, zipped)
+    assert (report["source"], report["records"], report["new"]) == ("imessage", 50, 50)
+    assert not [w for w in report["warnings"] if w["code"] == "recent_messages_in_wal"]
+    assert list((case_setup.path / "staging").iterdir()) == []  # the copy is gone
+    assert cli("verify", "--json").json()["ok"] is True

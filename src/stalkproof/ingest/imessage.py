@@ -91,8 +91,8 @@ class IMessageSource:
             if not member.head(len(SQLITE_MAGIC)).startswith(SQLITE_MAGIC):
                 continue
             if member.path is None:
-                # Inside a zip it cannot be opened to look at its tables; the name has to do.
-                best = max(best, 0.6 if member.basename.lower() == "chat.db" else 0.0)
+                # Inside a zip it is not opened just to look at its tables; the name has to do.
+                best = max(best, 0.9 if member.basename.lower() == "chat.db" else 0.0)
             elif _is_chat_db(member.path):
                 return 0.95
         return best
@@ -130,18 +130,23 @@ def _databases(inp: Input) -> list[Member]:
         where = inp.where(member)
         if not member.head(len(SQLITE_MAGIC)).startswith(SQLITE_MAGIC):
             raise InputError("this is not a SQLite database, so it cannot be a Messages chat.db.", where)
-        _real_path(member, where)
     return members
 
 
-def _real_path(member: Member, where: str) -> Path:
-    if member.path is None:
+def _real_path(inp: Input, member: Member, where: str, ctx: Context) -> Path:
+    """The database as a file: itself, or (inside a zip) a private copy with its -wal beside it, which
+    is then opened so that SQLite replays the WAL (the copy, not the evidence, is what SQLite touches)."""
+    local = inp.local_path(member, ("-wal",))
+    if local is None:
         raise InputError(
             "this chat.db is inside a zip, and a database can only be read from a real file; unpack the zip "
             "and import chat.db directly (or the unpacked Messages folder, to keep its attachments).",
             where,
         )
-    return member.path
+    path, companions = local
+    if member.path is None:
+        ctx.learned[STAGED_WITH_WAL] = "-wal" in companions
+    return path
 
 
 def _connect(path: Path, *, replay_wal: bool = False) -> sqlite3.Connection:
@@ -383,7 +388,7 @@ class _Database:
         self.last_rowid = 0
 
     def records(self) -> Iterator[Record]:
-        path = _real_path(self.member, self.where)
+        path = _real_path(self.inp, self.member, self.where, self.ctx)
         staged = self.ctx.learned.get(STAGED_WITH_WAL) is True
         if not staged:
             self._warn_about_wal(path)

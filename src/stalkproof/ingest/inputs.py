@@ -62,6 +62,8 @@ class Input:
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (name, why): symlinks, special files
     _stack: ExitStack = field(default_factory=ExitStack)
     _by_name: dict[str, Member] | None = None
+    scratch: Path | None = None  # a private folder (the vault's staging/) for copies that must be files
+    _copies: dict[str, tuple[Path, tuple[str, ...]]] = field(default_factory=dict)
 
     def __enter__(self) -> Input:
         return self
@@ -83,6 +85,33 @@ class Input:
 
     def find(self, predicate: Callable[[Member], bool]) -> Iterator[Member]:
         return (member for member in self.members if predicate(member))
+
+    def local_path(
+        self, member: Member, companions: tuple[str, ...] = ()
+    ) -> tuple[Path, tuple[str, ...]] | None:
+        """A real file holding the member (a SQLite database can only be opened from one), with the
+        companion files named by suffix beside it (e.g. "-wal"). The member's own path when it has one;
+        otherwise a private copy in `scratch`, made once and deleted when the input is closed. Returns
+        the path and the companions copied, or None when there is nowhere private to copy to."""
+        if member.path is not None:
+            return member.path, ()
+        if member.name in self._copies:
+            return self._copies[member.name]
+        if self.scratch is None:
+            return None
+        base = self.scratch / f"{os.urandom(8).hex()}.partial"
+        # Whatever SQLite adds beside the copy (-wal, -shm, -journal) goes with it.
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            self._stack.callback(Path(f"{base}{suffix}").unlink, missing_ok=True)
+        _copy_private(member, base)
+        copied = []
+        for suffix in companions:
+            companion = self.member(member.name + suffix)
+            if companion is not None:
+                _copy_private(companion, Path(f"{base}{suffix}"))
+                copied.append(suffix)
+        self._copies[member.name] = (base, tuple(copied))
+        return self._copies[member.name]
 
     def where(self, member: Member) -> str:
         """How to name a member to the user: the input's name, then the member inside it."""
@@ -118,7 +147,7 @@ def open_input(path: Path, scratch: Path | None = None) -> Input:
     if not stat.S_ISREG(info.st_mode):
         raise InputError("this is not a regular file or folder.", path)
     if _is_zip(path):
-        inp = Input(path, "zip", [])
+        inp = Input(path, "zip", [], scratch=scratch)
         try:
             inp.members = _zip_members(path, path.name, inp._stack, scratch, depth=1)
         except BaseException:
@@ -223,6 +252,12 @@ def _nested(
     for member in inner:
         member.name = f"{info.filename}{NESTED}{member.name}"
     return inner
+
+
+def _copy_private(member: Member, target: Path) -> None:
+    descriptor = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "wb") as out, member.open() as stream:
+        shutil.copyfileobj(stream, out, _CHUNK)
 
 
 def _zip_opener(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> Callable[[], IO[bytes]]:
