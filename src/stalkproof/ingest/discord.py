@@ -41,7 +41,7 @@ from stalkproof.ingest.base import (
 )
 from stalkproof.ingest.identifiers import normalise
 from stalkproof.ingest.inputs import Input, Member
-from stalkproof.ingest.jsonsplit import CANONICAL, Element, iter_elements
+from stalkproof.ingest.jsonsplit import CANONICAL, Element, iter_elements, warn_unreadable
 from stalkproof.ingest.lines import decode, iter_lines
 
 PLATFORM = "discord"
@@ -249,14 +249,7 @@ class _Reader:
         return _MISMATCH
 
     def _unreadable(self, row: Element, where: str, what: str) -> None:
-        self.ctx.warn(
-            "unparsed_record",
-            where,
-            row.line,
-            row.raw,
-            f"{what}, so it was not imported; it is kept in this report, so check it in the file.",
-            row.offset,
-        )
+        warn_unreadable(self.ctx, where, row, what)
 
 
 def _when(found: object) -> When | None:

@@ -49,7 +49,7 @@ from stalkproof.ingest.base import (
 )
 from stalkproof.ingest.identifiers import normalise
 from stalkproof.ingest.inputs import Input, Member
-from stalkproof.ingest.jsonsplit import CANONICAL, Element, iter_elements
+from stalkproof.ingest.jsonsplit import CANONICAL, Element, iter_elements, warn_unreadable
 
 CHANNEL = "google_chat"
 TARGETS = (("messages",),)
@@ -420,14 +420,7 @@ class _Reader:
         return Attachment(name, "missing")
 
     def _unreadable(self, element: Element, where: str, what: str) -> None:
-        self.ctx.warn(
-            "unparsed_record",
-            where,
-            element.line,
-            element.raw,
-            f"{what}, so it was not imported; it is kept in this report, so check it in the file.",
-            element.offset,
-        )
+        warn_unreadable(self.ctx, where, element, what)
 
 
 def _place(element: Element, where: str, key: str) -> tuple[str, int | None]:

@@ -102,6 +102,19 @@ class Element:
         return f"{self.array}[{self.index}]"
 
 
+def warn_unreadable(ctx: Context, where: str, element: Element, what: str) -> None:
+    """The one warning for an element a source could not turn into a record: kept in the import's report
+    with its exact text, never silently dropped."""
+    ctx.warn(
+        "unparsed_record",
+        where,
+        element.line,
+        element.raw,
+        f"{what}, so it was not imported; it is kept in this report, so check it in the file.",
+        element.offset,
+    )
+
+
 def iter_elements(
     member: Member,
     where: str,

@@ -44,7 +44,7 @@ from stalkproof.errors import InputError
 from stalkproof.ingest.base import Attachment, Context, Handle, Origin, Record, Repeats, Survey, When
 from stalkproof.ingest.identifiers import normalise
 from stalkproof.ingest.inputs import Input, Member
-from stalkproof.ingest.jsonsplit import CANONICAL, Element, MemberIndex, iter_elements
+from stalkproof.ingest.jsonsplit import CANONICAL, Element, MemberIndex, iter_elements, warn_unreadable
 
 TARGETS = (("messages",),)
 MEDIA_KEYS = ("photos", "videos", "audio_files", "files", "gifs")
@@ -383,14 +383,7 @@ class _Reader:
             message["reactions_normalised"] = repaired
 
     def _unreadable(self, element: Element, where: str, what: str) -> None:
-        self.ctx.warn(
-            "unparsed_record",
-            where,
-            element.line,
-            element.raw,
-            f"{what}, so it was not imported; it is kept in this report, so check it in the file.",
-            element.offset,
-        )
+        warn_unreadable(self.ctx, where, element, what)
 
 
 MESSENGER = MetaSource("messenger", "Facebook Messenger (JSON)", FACEBOOK_ROOTS, INSTAGRAM_ROOTS)

@@ -37,7 +37,7 @@ from stalkproof.ingest.base import (
 )
 from stalkproof.ingest.identifiers import normalise
 from stalkproof.ingest.inputs import Input, Member
-from stalkproof.ingest.jsonsplit import CANONICAL, Element, iter_elements
+from stalkproof.ingest.jsonsplit import CANONICAL, Element, iter_elements, warn_unreadable
 
 PLATFORM = "snapchat"
 RECEIVED, SENT = "Received Saved Chat History", "Sent Saved Chat History"
@@ -223,14 +223,7 @@ class _Chats:
         return Attachment(media_id, "missing")
 
     def _unreadable(self, element: Element, what: str) -> None:
-        self.ctx.warn(
-            "unparsed_record",
-            self.where,
-            element.line,
-            element.raw,
-            f"{what}, so it was not imported; it is kept in this report, so check it in the file.",
-            element.offset,
-        )
+        warn_unreadable(self.ctx, self.where, element, what)
 
 
 def _root_keys_checked(member: Member, where: str) -> list[str]:

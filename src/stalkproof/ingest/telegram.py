@@ -46,7 +46,7 @@ from stalkproof.ingest.base import (
 )
 from stalkproof.ingest.identifiers import normalise
 from stalkproof.ingest.inputs import Input, Member
-from stalkproof.ingest.jsonsplit import CANONICAL, Element, MemberIndex, iter_elements
+from stalkproof.ingest.jsonsplit import CANONICAL, Element, MemberIndex, iter_elements, warn_unreadable
 
 PLATFORM = "telegram"
 RESULT = "result.json"
@@ -313,14 +313,7 @@ class _Chats:
         return Attachment(path, "missing", mime=mime)
 
     def _unreadable(self, element: Element, what: str) -> None:
-        self.ctx.warn(
-            "unparsed_record",
-            self.where,
-            element.line,
-            element.raw,
-            f"{what}, so it was not imported; it is kept in this report, so check it in the file.",
-            element.offset,
-        )
+        warn_unreadable(self.ctx, self.where, element, what)
 
 
 def _text(message: dict[str, Any]) -> str | None:

@@ -40,7 +40,7 @@ from stalkproof.ingest.base import (
 )
 from stalkproof.ingest.identifiers import normalise
 from stalkproof.ingest.inputs import Input, Member
-from stalkproof.ingest.jsonsplit import CANONICAL, Element, iter_elements
+from stalkproof.ingest.jsonsplit import CANONICAL, Element, iter_elements, warn_unreadable
 
 PLATFORM = "x"
 TARGETS = (("*", "dmConversation", "messages"),)
@@ -312,14 +312,7 @@ class _Reader:
         return Attachment(url, "missing")
 
     def _unreadable(self, element: Element, where: str, what: str) -> None:
-        self.ctx.warn(
-            "unparsed_record",
-            where,
-            element.line,
-            element.raw,
-            f"{what}, so it was not imported; it is kept in this report, so check it in the file.",
-            element.offset,
-        )
+        warn_unreadable(self.ctx, where, element, what)
 
 
 def _when(created: object) -> When | None:
