@@ -5,16 +5,15 @@ from __future__ import annotations
 
 import json
 import shutil
-import tracemalloc
 import zipfile
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from ingest.support import check_spans, details, parse_all, peak_while_parsing
 from stalkproof.demo.exports import meta as render
 from stalkproof.errors import InputError
 from stalkproof.ingest.base import Attachment, Context, Handle, ParseWarning, Record
@@ -27,28 +26,11 @@ ALEX = Handle("messenger", "Alex Morgan", "Alex Morgan")
 
 
 def parse(path: Path, source: MetaSource = MESSENGER) -> tuple[list[Record], list[ParseWarning]]:
-    warnings: list[ParseWarning] = []
-    with open_input(path) as inp:
-        records = list(source.parse(inp, Context(on_warning=warnings.append)))
-    return records, warnings
-
-
-def details(record: Record) -> dict[str, Any]:
-    assert record.details is not None
-    return dict(record.details)
+    return parse_all(source, path)
 
 
 def ms(value: int) -> datetime:
     return datetime(1970, 1, 1, tzinfo=UTC) + timedelta(milliseconds=value)
-
-
-def check_spans(folder: Path, records: list[Record]) -> None:
-    for record in records:
-        origin = record.origin
-        assert origin.offset is not None and origin.line is not None
-        data = folder.read_bytes() if folder.is_file() else (folder / origin.member).read_bytes()
-        assert data[origin.offset : origin.offset + origin.length] == record.raw
-        assert data.count(b"\n", 0, origin.offset) + 1 == origin.line
 
 
 def test_mojibake_is_kept_as_found_and_repaired_beside_it() -> None:
@@ -315,10 +297,7 @@ def _peak(count: int, folder: Path) -> tuple[int, int]:
     render.write_export(folder, [render.Thread("zoe_1", "Zoë Brown", ("Zoë Brown", "Alex Morgan"), messages)])
     with open_input(folder) as inp:
         size = sum(member.size for member in inp.members)
-        tracemalloc.start()
-        seen = sum(1 for _ in MESSENGER.parse(inp, Context()))
-        peak = tracemalloc.get_traced_memory()[1]
-        tracemalloc.stop()
+        seen, peak = peak_while_parsing(MESSENGER, inp)
     assert seen == count
     return size, peak
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import tracemalloc
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -13,6 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from ingest.support import check_spans, parse_all, peak_while_parsing
 from stalkproof.demo.exports import snapchat as render
 from stalkproof.errors import InputError
 from stalkproof.ingest.base import Attachment, Context, Handle, ParseWarning, Record
@@ -24,20 +24,7 @@ SAM = Handle("snapchat", "sam_example")
 
 
 def parse(path: Path, me: str | None = None) -> tuple[list[Record], list[ParseWarning]]:
-    warnings: list[ParseWarning] = []
-    with open_input(path) as inp:
-        records = list(SOURCE.parse(inp, Context(me=me, on_warning=warnings.append)))
-    return records, warnings
-
-
-def check_spans(path: Path, records: list[Record]) -> None:
-    data = path.read_bytes()
-    for record in records:
-        origin = record.origin
-        assert origin.offset is not None and origin.line is not None
-        assert data[origin.offset : origin.offset + origin.length] == record.raw
-        assert data.count(b"\n", 0, origin.offset) + 1 == origin.line
-        assert origin.end_line == origin.line + record.raw.count(b"\n")
+    return parse_all(SOURCE, path, me=me)
 
 
 def test_old_format() -> None:
@@ -163,10 +150,7 @@ def _peak(count: int, folder: Path) -> tuple[int, int]:
     with path.open("wb") as out:
         render.write_chats(out, [("sam_example", _long_messages(count))])
     with open_input(path) as inp:
-        tracemalloc.start()
-        seen = sum(1 for _ in SOURCE.parse(inp, Context()))
-        peak = tracemalloc.get_traced_memory()[1]
-        tracemalloc.stop()
+        seen, peak = peak_while_parsing(SOURCE, inp)
     assert seen == count
     return path.stat().st_size, peak
 

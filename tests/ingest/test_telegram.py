@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import io
 import json
-import tracemalloc
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import orjson
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from ingest.support import check_spans as check_exact_spans
+from ingest.support import details, parse_all, peak_while_parsing
 from stalkproof.demo.exports import telegram as render
 from stalkproof.errors import InputError
 from stalkproof.ingest.base import Attachment, Context, Handle, ParseWarning, Record
@@ -27,27 +27,13 @@ ALEX = Handle("telegram", "user111", "Alex Morgan")
 
 
 def parse(path: Path) -> tuple[list[Record], list[ParseWarning]]:
-    warnings: list[ParseWarning] = []
-    with open_input(path) as inp:
-        records = list(SOURCE.parse(inp, Context(on_warning=warnings.append)))
-    return records, warnings
+    return parse_all(SOURCE, path)
 
 
 def check_spans(path: Path, records: list[Record]) -> None:
-    """Every record's raw bytes are exactly the file's bytes at its origin, on the lines it names."""
-    data = path.read_bytes()
-    for record in records:
-        origin = record.origin
-        assert origin.offset is not None and origin.line is not None
-        assert data[origin.offset : origin.offset + origin.length] == record.raw
-        assert data.count(b"\n", 0, origin.offset) + 1 == origin.line
-        assert origin.end_line == origin.line + record.raw.count(b"\n")
-        assert record.raw.startswith(b"{") and record.raw.endswith(b"}")
-
-
-def details(record: Record) -> dict[str, Any]:
-    assert record.details is not None
-    return dict(record.details)
+    """Every record's raw bytes are exactly the file's bytes at its origin: one whole JSON object."""
+    check_exact_spans(path, records)
+    assert all(record.raw.startswith(b"{") and record.raw.endswith(b"}") for record in records)
 
 
 def at(text: str) -> datetime:
@@ -354,10 +340,7 @@ def _peak(count: int, folder: Path) -> tuple[int, int]:
     with path.open("wb") as out:
         render.write_chat(out, render.Chat("Sam Taylor"), _long_messages(count))
     with open_input(path) as inp:
-        tracemalloc.start()
-        seen = sum(1 for _ in SOURCE.parse(inp, Context()))
-        peak = tracemalloc.get_traced_memory()[1]
-        tracemalloc.stop()
+        seen, peak = peak_while_parsing(SOURCE, inp)
     assert seen == count
     return path.stat().st_size, peak
 

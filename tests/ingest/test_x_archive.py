@@ -4,17 +4,16 @@ from __future__ import annotations
 
 import io
 import json
-import tracemalloc
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import orjson
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from ingest.support import check_spans, details, parse_all, peak_while_parsing
 from stalkproof.demo.exports import x_archive as render
 from stalkproof.errors import InputError
 from stalkproof.ingest.base import Attachment, Context, Handle, ParseWarning, Record
@@ -28,25 +27,7 @@ PREFIX = b"window.YTD.direct_messages.part0 = "
 
 
 def parse(path: Path, me: str | None = None) -> tuple[list[Record], list[ParseWarning]]:
-    warnings: list[ParseWarning] = []
-    with open_input(path) as inp:
-        records = list(SOURCE.parse(inp, Context(me=me, on_warning=warnings.append)))
-    return records, warnings
-
-
-def check_spans(path: Path, records: list[Record]) -> None:
-    data = path.read_bytes()
-    for record in records:
-        origin = record.origin
-        assert origin.offset is not None and origin.line is not None
-        assert data[origin.offset : origin.offset + origin.length] == record.raw
-        assert data.count(b"\n", 0, origin.offset) + 1 == origin.line
-        assert origin.end_line == origin.line + record.raw.count(b"\n")
-
-
-def details(record: Record) -> dict[str, Any]:
-    assert record.details is not None
-    return dict(record.details)
+    return parse_all(SOURCE, path, me=me)
 
 
 def at(text: str) -> datetime:
@@ -226,10 +207,7 @@ def _peak(count: int, folder: Path) -> tuple[int, int]:
     with path.open("wb") as out:
         render.write_conversations(out, [("c1", _long_events(count))])
     with open_input(path) as inp:
-        tracemalloc.start()
-        seen = sum(1 for _ in SOURCE.parse(inp, Context()))
-        peak = tracemalloc.get_traced_memory()[1]
-        tracemalloc.stop()
+        seen, peak = peak_while_parsing(SOURCE, inp)
     assert seen == count
     return path.stat().st_size, peak
 
