@@ -4,6 +4,7 @@ bytes are exactly the file's bytes at its origin, and measure a parse's peak mem
 from __future__ import annotations
 
 import tracemalloc
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -44,3 +45,22 @@ def peak_while_parsing(source: Source, inp: Input) -> tuple[int, int]:
         return seen, tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
+
+
+def assert_memory_stays_flat(
+    source: Source, write: Callable[[Path, int], Path], folder: Path, counts: tuple[int, int] = (500, 5_000)
+) -> None:
+    """Ten times the records (an input of over 18 MiB against one of over 1.8 MiB) must not take even twice
+    the peak memory: the parse streams. `write(empty_folder, count)` makes an input and returns its path."""
+    readings = []
+    for count in counts:
+        target = folder / f"run-{count}"
+        target.mkdir()
+        with open_input(write(target, count)) as inp:
+            size = sum(member.size for member in inp.members)
+            seen, peak = peak_while_parsing(source, inp)
+        assert seen == count
+        readings.append((size, peak))
+    (small_size, small_peak), (large_size, large_peak) = readings
+    assert small_size > 1.8 * 2**20 and large_size > 18 * 2**20
+    assert large_peak < 2 * small_peak

@@ -13,8 +13,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from ingest.support import assert_memory_stays_flat, details, parse_all
 from ingest.support import check_spans as check_exact_spans
-from ingest.support import details, parse_all, peak_while_parsing
 from stalkproof.demo.exports import telegram as render
 from stalkproof.errors import InputError
 from stalkproof.ingest.base import Attachment, Context, Handle, ParseWarning, Record
@@ -335,21 +335,15 @@ def _long_messages(count: int) -> Iterator[render.Message]:
         yield render.Message(number, start + timedelta(seconds=number), "Sam Taylor", "user222", text)
 
 
-def _peak(count: int, folder: Path) -> tuple[int, int]:
+def _write(folder: Path, count: int) -> Path:
     path = folder / f"result_{count}.json"
     with path.open("wb") as out:
         render.write_chat(out, render.Chat("Sam Taylor"), _long_messages(count))
-    with open_input(path) as inp:
-        seen, peak = peak_while_parsing(SOURCE, inp)
-    assert seen == count
-    return path.stat().st_size, peak
+    return path
 
 
 def test_memory_stays_flat_as_the_file_grows(tmp_path: Path) -> None:
-    small_size, small_peak = _peak(500, tmp_path)
-    large_size, large_peak = _peak(5_000, tmp_path)
-    assert small_size > 1.8 * 2**20 and large_size > 18 * 2**20
-    assert large_peak < 2 * small_peak
+    assert_memory_stays_flat(SOURCE, _write, tmp_path)
 
 
 def test_renderer_writes_what_json_reads() -> None:
