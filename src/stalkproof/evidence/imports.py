@@ -275,7 +275,7 @@ class _Run:
         return ParseWarning("zone_assumed", self.inp.name, None, "", reason)
 
     def _import_row(self, now: str, import_id: str, options: dict[str, Any]) -> dict[str, Any]:
-        encoded = orjson.dumps(options, option=orjson.OPT_SORT_KEYS)
+        text, digest = _encoded(options)
         return complete_row(
             imports,
             {
@@ -285,8 +285,8 @@ class _Run:
                 "parser_version": self.source.version,
                 "input_name": self.inp.name,
                 "input_sha256": self.report.file_sha256,
-                "options": encoded.decode(),
-                "options_sha256": hashlib.sha256(encoded).hexdigest(),
+                "options": text,
+                "options_sha256": digest,
                 "expected_records": self.survey.records,
                 "started_at": now,
             },
@@ -324,14 +324,19 @@ def _warning_key(warning: ParseWarning) -> tuple[object, ...]:
     return (warning.code, warning.member, warning.line, warning.offset, warning.reason)
 
 
-def _import_match(case_id: str, source: Source, digest: str, options: dict[str, Any]) -> Any:
+def _encoded(options: dict[str, Any]) -> tuple[str, str]:
+    """The options as stored in an import row (canonical JSON) and their SHA-256, which finds the row."""
     encoded = orjson.dumps(options, option=orjson.OPT_SORT_KEYS)
+    return encoded.decode(), hashlib.sha256(encoded).hexdigest()
+
+
+def _import_match(case_id: str, source: Source, digest: str, options: dict[str, Any]) -> Any:
     return and_(
         imports.c.case_id == case_id,
         imports.c.input_sha256 == digest,
         imports.c.source_name == source.name,
         imports.c.parser_version == source.version,
-        imports.c.options_sha256 == hashlib.sha256(encoded).hexdigest(),
+        imports.c.options_sha256 == _encoded(options)[1],
     )
 
 
