@@ -89,46 +89,49 @@ def event_row(
     """A complete `events` row: every column, in the form that is hashed into the ledger."""
     # Bulk imports build tens of thousands of these a second: lists are only encoded when not empty.
     row_id, moment, until, encode = row_id or new_ordered_ids(1)[0], draft.moment, draft.until, encode_list
+    # Keys in sorted order: the ledger hashes rows with sorted keys, and orjson sorts an already sorted
+    # dict about twice as fast. The order is for speed only; the hash does not depend on it.
     row: dict[str, Any] = {
-        "id": row_id,
-        "entry_id": lineage.entry_id or row_id,
-        "version": lineage.version,
-        "supersedes": lineage.supersedes,
-        "case_id": case_id,
-        "number": lineage.number,
-        "kind": draft.kind,
-        "channel": draft.channel,
-        "occurred_at": moment.utc,
-        "occurred_until": until.utc if until else None,
-        "occurred_local": moment.local,
-        "occurred_zone": moment.zone,
-        "precision": moment.precision,
-        "recorded_at": recorded_at,
-        "text": draft.text,
-        "place": draft.place,
-        "sender_account_id": draft.sender_account_id,
-        "recipients": encode(draft.recipients) if draft.recipients else None,
-        "parties": encode(draft.parties) if draft.parties else None,
-        "witnesses": encode(draft.witnesses) if draft.witnesses else None,
-        "behaviours": encode(draft.behaviours) if draft.behaviours else None,
-        "impact": draft.impact,
         "actions": encode(draft.actions) if draft.actions else None,
-        "how_saved": draft.how_saved,
-        "risk_notes": encode(draft.risk_notes) if draft.risk_notes else None,
-        "exhibit_refs": encode(draft.exhibit_refs) if draft.exhibit_refs else None,
-        "source_id": draft.source_id,
-        "locator": encode_object(draft.locator) if draft.locator else None,
-        "raw_sha256": draft.raw_sha256,
+        "behaviours": encode(draft.behaviours) if draft.behaviours else None,
+        "case_id": case_id,
         "change_note": lineage.change_note,
+        "channel": draft.channel,
+        "dedup_key": draft.dedup_key if lineage.version == 1 else None,
+        "details": encode_object(draft.details) if draft.details else None,
+        "entry_id": lineage.entry_id or row_id,
+        "exhibit_refs": encode(draft.exhibit_refs) if draft.exhibit_refs else None,
+        "how_saved": draft.how_saved,
+        "id": row_id,
+        "impact": draft.impact,
+        "kind": draft.kind,
+        "locator": encode_object(draft.locator) if draft.locator else None,
+        "markers": encode(sorted(draft.markers)) if draft.markers else None,
+        "number": lineage.number,
+        "occurred_at": moment.utc,
+        "occurred_local": moment.local,
+        "occurred_until": until.utc if until else None,
+        "occurred_zone": moment.zone,
+        "parties": encode(draft.parties) if draft.parties else None,
+        "place": draft.place,
+        "precision": moment.precision,
+        "raw_sha256": draft.raw_sha256,
+        "recipients": encode(draft.recipients) if draft.recipients else None,
+        "recorded_at": recorded_at,
         "redacted": False,
+        "risk_notes": encode(draft.risk_notes) if draft.risk_notes else None,
+        "sender_account_id": draft.sender_account_id,
+        "source_id": draft.source_id,
+        "supersedes": lineage.supersedes,
+        "text": draft.text,
+        "text_normalised": draft.text_normalised,
+        "version": lineage.version,
+        "witnesses": encode(draft.witnesses) if draft.witnesses else None,
     }
-    if draft.dedup_key or draft.markers or draft.details or draft.text_normalised:
-        # Columns added by migration 0003: present only when used, so a diary row is hashed and
+    if not (draft.dedup_key or draft.markers or draft.details or draft.text_normalised):
+        # Columns added by migration 0003 are present only when used, so a diary row is hashed and
         # inserted exactly as before it (see vault.schema.LATE_COLUMNS).
-        row["dedup_key"] = draft.dedup_key if lineage.version == 1 else None
-        row["markers"] = encode(sorted(draft.markers)) if draft.markers else None
-        row["details"] = encode_object(draft.details) if draft.details else None
-        row["text_normalised"] = draft.text_normalised
+        del row["dedup_key"], row["details"], row["markers"], row["text_normalised"]
     return row
 
 

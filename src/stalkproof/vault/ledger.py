@@ -20,7 +20,9 @@ from sqlalchemy import Connection, Table, select
 from stalkproof.vault.schema import LATE_COLUMNS, ledger
 
 GENESIS = "0" * 64
-# Column names arrive as SQLAlchemy's `quoted_name`, a str subclass orjson only accepts with NON_STR_KEYS.
+_SORTED = orjson.OPT_SORT_KEYS
+# Column names may arrive as SQLAlchemy's `quoted_name`, a str subclass orjson only accepts with
+# NON_STR_KEYS. That option makes every dump about a third slower, so it is the fallback, not the rule.
 _CANONICAL = orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS
 
 
@@ -95,7 +97,7 @@ def entry_hash(
     prev_hash: str,
 ) -> str:
     fields = [seq, recorded_at, actor, action, object_type, object_id, payload_sha256, prev_hash]
-    return hashlib.sha256(orjson.dumps({"ledger-entry/1": fields}, option=_CANONICAL)).hexdigest()
+    return hashlib.sha256(orjson.dumps({"ledger-entry/1": fields}, option=_SORTED)).hexdigest()
 
 
 class Recorder:
@@ -124,7 +126,7 @@ class Recorder:
         key = _key(table)
         # str(): table names are SQLAlchemy `quoted_name`s, which the driver binds through a slow path.
         name = str(table.name)
-        hasher = partial(row_hash, name) if name in LATE_COLUMNS else payload_hash
+        hasher = partial(row_hash, name) if _has_late_columns(table, batch) else payload_hash
         self._append(action, name, [(row[key], hasher(row)) for row in batch])
         return len(batch)
 
@@ -134,7 +136,7 @@ class Recorder:
 
     def _append(self, action: str, object_type: str, items: Iterable[tuple[str, str]]) -> None:
         entries = list(self._entries(action, object_type, items))
-        self.connection.exec_driver_sql(_LEDGER_INSERT[self.connection.dialect.paramstyle], entries)
+        _write_values(self.connection, ledger, _LEDGER_COLUMNS, entries)
         self.appended += len(entries)
 
     def _entries(
@@ -154,10 +156,24 @@ def _insert_statement(table: Table, names: Sequence[str], paramstyle: str) -> st
     return f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({', '.join([marker] * len(names))})"
 
 
-_LEDGER_INSERT = {
-    style: _insert_statement(ledger, [field.name for field in fields(Entry)], style)
-    for style in ("qmark", "format", "pyformat")
-}
+_LEDGER_COLUMNS = [field.name for field in fields(Entry)]
+# Below this many rows a PostgreSQL COPY costs more than it saves.
+_COPY_FROM = 100
+
+
+def _write_values(
+    connection: Connection, table: Table, names: Sequence[str], values: Sequence[Sequence[Any]]
+) -> None:
+    """Insert value tuples (in the order of `names`) in one go: executemany on SQLite, where it is the
+    fastest path, and COPY on PostgreSQL, about three times faster there than executemany for a batch."""
+    if connection.dialect.name != "postgresql" or len(values) < _COPY_FROM:
+        connection.exec_driver_sql(_insert_statement(table, names, connection.dialect.paramstyle), values)
+        return
+    driver = connection.connection.driver_connection
+    assert driver is not None
+    with driver.cursor() as cursor, cursor.copy(f"COPY {table.name} ({', '.join(names)}) FROM STDIN") as copy:
+        for value in values:
+            copy.write_row(value)
 
 
 def _bulk_insert(connection: Connection, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
@@ -165,25 +181,50 @@ def _bulk_insert(connection: Connection, table: Table, rows: Sequence[Mapping[st
     parameters per row costs more than the insert itself. Columns that are empty in every row of the batch
     are left out of the statement (they default to NULL): binding NULL is the driver's slowest path, and
     events have many optional columns. A row may leave out a late column altogether (see LATE_COLUMNS)."""
-    names = [column.name for column in table.columns if _filled(rows, column.name)]
-    if len(set(map(len, rows))) > 1:  # some rows leave out columns others have: give them explicit NULLs
+    # Rows hold every column but perhaps the late ones, so rows of one length hold the same columns.
+    same_shape = len(set(map(len, rows))) == 1
+    names = _filled_columns(table, rows, same_shape)
+    if not same_shape:  # some rows leave out columns others have: give them explicit NULLs
         rows = [{name: row.get(name) for name in names} for row in rows]
     pick = itemgetter(*names)
     values = list(map(pick, rows)) if len(names) > 1 else [(pick(row),) for row in rows]
-    connection.exec_driver_sql(_insert_statement(table, names, connection.dialect.paramstyle), values)
+    _write_values(connection, table, names, values)
 
 
-def _filled(rows: Sequence[Mapping[str, Any]], name: str) -> bool:
-    """Whether any row has a value in this column (checked at C speed: this runs per column per batch)."""
+def _filled_columns(table: Table, rows: Sequence[Mapping[str, Any]], same_shape: bool) -> list[str]:
+    """The columns at least one row has a value in, checked at C speed. A batch's rows usually share
+    their empty columns, so those are first checked all together in one pass."""
+    first = rows[0]
+    empty_in_first = [column.name for column in table.columns if first.get(column.name) is None]
+    if same_shape:
+        empty_in_first = [name for name in empty_in_first if name in first]
+        if empty_in_first:
+            together = itemgetter(*empty_in_first)
+            nothing = together(first)
+            if list(map(together, rows)).count(nothing) == len(rows):
+                return [column.name for column in table.columns if first.get(column.name) is not None]
+    return [column.name for column in table.columns if _filled(rows, column.name, same_shape)]
+
+
+def _filled(rows: Sequence[Mapping[str, Any]], name: str, same_shape: bool) -> bool:
+    """Whether any row has a value in this column."""
     first = rows[0]
     if first.get(name) is not None:
         return True
-    if name in first:
-        try:
-            return list(map(itemgetter(name), rows)).count(None) < len(rows)
-        except KeyError:  # some later row leaves the column out
-            pass
+    if name in first and same_shape:
+        return list(map(itemgetter(name), rows)).count(None) < len(rows)
+    if same_shape:  # no row has the column
+        return False
     return list(map(methodcaller("get", name), rows)).count(None) < len(rows)
+
+
+def _has_late_columns(table: Table, rows: Sequence[Mapping[str, Any]]) -> bool:
+    """Whether any row carries a column in LATE_COLUMNS. Rows hold every other column, so a batch whose
+    rows are all exactly that long has none, and its rows hash as they are (checked at C speed)."""
+    late = LATE_COLUMNS.get(str(table.name))
+    if not late:
+        return False
+    return set(map(len, rows)) != {len(table.columns) - len(late)}
 
 
 def _key(table: Table) -> str:
