@@ -5,7 +5,8 @@ Everything is measured side by side in the same run, on the same machine and the
 1. Diary events per second into the vault, with the hash-chained ledger written in the same transaction,
    in batches (goal: 50,000/s; the median of three fresh vaults), then the time to sign the Merkle
    checkpoint over that ledger. Also with PostgreSQL when STALKPROOF_TEST_POSTGRES holds an admin URL
-   (a throwaway database is created and dropped). There is no outside peer for this: the goal is what a bulk import of a phone's history needs.
+   (a throwaway database is created and dropped). There is no outside peer for this: the goal is what
+   a bulk import of a phone's history needs.
 2. Exhibit ingest MB/s against `sha256sum FILE` followed by `age -r RECIPIENT -o OUT FILE`. That pair is
    what a careful person does by hand to keep an original safe (note its hash, encrypt it) and is what
    `add_blob_file` replaces: one streaming pass that hashes while it age-encrypts. The peer does not fsync

@@ -17,6 +17,7 @@ COMMANDS = [
     ("verify",), ("export-key",), ("demo",), ("passphrase", "new-recovery-code"), ("guide",), ("referrals",),
     ("law",), ("triage",), ("risk", "questions"), ("risk", "screen"), ("risk", "history"), ("safety-plan",),
     ("import",), ("imports", "list"), ("imports", "show"), ("party", "link"), ("party", "accounts"),
+    ("analyse",), ("flags",),
 ]  # fmt: skip
 
 

@@ -26,3 +26,19 @@ def test_the_demo_imports_a_chat_an_sms_backup_and_a_mailbox_into_one_timeline(t
     used = {(a.platform, a.identifier) for a in accounts if a.party == suspect and a.events}
     expected = {("whatsapp", "Alex Morgan"), ("sms", "+447700900666"), ("email", "alex.m.2026@example.net")}
     assert expected <= used
+
+
+def test_the_demo_shows_the_escalation_the_flags_and_the_charts(tmp_path: Path) -> None:
+    result = build_demo(tmp_path / "demo", kdf=FAST_KDF)
+    (analysis,) = [item for item in result.outputs if item["kind"] == "analysis"]
+    assert analysis["escalating"] is True, analysis["escalation"]
+    assert {"threat", "surveillance", "stop_request"} <= set(analysis["flags"])
+    assert {"Repeated", "Unwanted"} <= set(analysis["four"])
+    charts = [Path(path) for path in analysis["charts"]]
+    names = ("activity", "time-of-day", "channels", "accounts")
+    assert sorted(path.name for path in charts) == sorted(
+        f"{n}.{ext}" for n in names for ext in ("png", "svg")
+    )
+    assert all(path.stat().st_size > 1000 for path in charts)
+    (screening,) = [item for item in result.outputs if item["kind"] == "risk screening"]
+    assert screening["level"] == "high"

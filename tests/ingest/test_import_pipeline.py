@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import random
+import shutil
 import signal
 import subprocess
 import sys
@@ -384,6 +385,23 @@ def test_social_media_downloads_are_recognised_and_import_once(
     report = _import(cli, INGEST / folder)
     assert report["source"] == source and report["new"] == report["records"] > 0
     assert _import(cli, INGEST / folder)["new"] == 0
+    assert cli("verify", "--json").json()["ok"] is True
+
+
+def test_a_takeout_with_mail_and_chat_imports_both(case_setup: VaultSetup, cli: Any, tmp_path: Path) -> None:
+    takeout = tmp_path / "takeout"
+    shutil.copytree(INGEST / "google_chat" / "dm", takeout)
+    mail = takeout / "Takeout" / "Mail"
+    mail.mkdir()
+    shutil.copy(INGEST / "email" / "mbox_basic.mbox", mail / "All mail Including Spam and Trash.mbox")
+    report = _import(cli, takeout)
+    sources = sorted([report["source"], *(other["source"] for other in report["also"])])
+    assert sources == ["email", "google_chat"]
+    assert all(part["new"] == part["records"] > 0 for part in [report, *report["also"]])
+    channels = {event["channel"] for event in cli("events", "--json").json()}
+    assert {"email", "google_chat"} <= channels
+    again = _import(cli, takeout)
+    assert again["new"] == 0 and all(other["new"] == 0 for other in again["also"])
     assert cli("verify", "--json").json()["ok"] is True
 
 

@@ -77,7 +77,7 @@ def import_command(
                 raise Interrupted(
                     "Import interrupted. What was stored stays; run the same command again to finish."
                 ) from None
-    emit(as_json, report.as_json(), lambda: _summary(report))
+    emit(as_json, report.as_json(), lambda: _summaries(report))
 
 
 def _asker(bar: Progress) -> Callable[[str], bool]:
@@ -102,6 +102,12 @@ def _progress(visible: bool) -> Progress:
         disable=not visible,
         transient=True,
     )
+
+
+def _summaries(report: ImportReport) -> None:
+    """One summary per export (a Takeout with Mail and Chat has two)."""
+    for part in (report, *report.also):
+        _summary(part)
 
 
 def _summary(report: ImportReport) -> None:

@@ -10,6 +10,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from stalkproof import __version__
 from stalkproof.cli import (
+    analysis_commands,
     case_commands,
     demo_command,
     diary_commands,
@@ -37,6 +38,8 @@ app.command("verify")(vault_commands.verify)
 app.command("export-key")(vault_commands.export_key)
 app.command("import")(import_commands.import_command)
 app.command("events")(event_commands.events)
+app.command("analyse")(analysis_commands.analyse)
+app.command("flags")(analysis_commands.flags)
 app.command("demo")(demo_command.demo)
 app.command("guide")(guide_commands.guide)
 app.command("referrals")(guide_commands.referrals)

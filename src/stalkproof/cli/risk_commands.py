@@ -12,6 +12,7 @@ from typing import Annotated, Any
 
 import typer
 
+from stalkproof.analysis.course import analyse_case
 from stalkproof.cli import risk_prompts, risk_views
 from stalkproof.cli.common import CaseOption, JsonOption, VaultOption, console, emit, opened_case
 from stalkproof.errors import InputError
@@ -19,6 +20,7 @@ from stalkproof.risk import store
 from stalkproof.risk.answers import AnswerValue, question_for, read_answers
 from stalkproof.risk.changes import changes
 from stalkproof.risk.emergency import check_jurisdiction, table
+from stalkproof.risk.evidence_signals import evidence_signals
 from stalkproof.risk.instrument import Instrument, default_instrument
 from stalkproof.risk.safety_plan import entries_of, plan_json, read_plan_file, save_plan, template
 from stalkproof.risk.screening import screen
@@ -118,8 +120,11 @@ def risk_screen(
     code = check_jurisdiction(jurisdiction)
     instrument = default_instrument()
     given = _screen_answers(instrument, answers)
-    result = screen(instrument, given, jurisdiction=code)
     with opened_case(vault, case) as (opened_vault, chosen):
+        # What the stored evidence shows (threats found, escalation, contact after a stop request…)
+        # goes in beside the answers, each with the events behind it.
+        signals = evidence_signals(analyse_case(opened_vault, chosen.id))
+        result = screen(instrument, given, signals, jurisdiction=code)
         previous = store.latest(opened_vault, chosen.id, store.SCREENING)
         saved = store.save_screening(opened_vault, chosen.id, result)
     changed = None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -9,6 +10,9 @@ from typing import Any
 
 import yaml
 
+from stalkproof.analysis.course import Analysis, analyse_case
+from stalkproof.analysis.figures import write_charts
+from stalkproof.demo import history
 from stalkproof.evidence.cases import create_case, use_case
 from stalkproof.evidence.diary import add_entry, amend_entry, diary_draft
 from stalkproof.evidence.exhibits import ExhibitDetails, add_exhibit
@@ -19,6 +23,7 @@ from stalkproof.law.case_view import case_law_view
 from stalkproof.law.loader import load_jurisdiction
 from stalkproof.risk import store
 from stalkproof.risk.answers import AnswerValue
+from stalkproof.risk.evidence_signals import evidence_signals
 from stalkproof.risk.instrument import default_instrument
 from stalkproof.risk.screening import screen
 from stalkproof.risk.store import TRIAGE
@@ -59,7 +64,9 @@ def build_demo(
         numbers = _add_diary(vault, case.id, scenario, people, exhibit_refs)
         for change in scenario.get("amendments", []):
             amend_entry(vault, case.id, str(change["entry"]), {"text": change["what"]}, change["note"])
-        guidance = _add_guidance(vault, case.id, scenario)
+        analysis = analyse_case(vault, case.id)
+        guidance = _add_guidance(vault, case.id, scenario, analysis)
+        analysed = _analysis_output(analysis, out / "charts")
         vault.close()
         report = verify_vault(vault)
     result.outputs = [
@@ -69,18 +76,23 @@ def build_demo(
         *imported,
         {"kind": "diary", "entries": len(numbers), "amendments": len(scenario.get("amendments", []))},
         *guidance,
+        analysed,
         {"kind": "verify", "ok": report.ok, "counts": report.counts},
     ]
     return result
 
 
-def _add_guidance(vault: Vault, case_id: str, scenario: dict[str, Any]) -> list[dict[str, Any]]:
-    """Triage and a risk screening as Sam might answer them (both stored), and the law view of the case."""
+def _add_guidance(
+    vault: Vault, case_id: str, scenario: dict[str, Any], analysis: Analysis
+) -> list[dict[str, Any]]:
+    """Triage and a risk screening as Sam might answer them (both stored, the screening with what the
+    evidence shows), and the law view of the case."""
     code = str(scenario["jurisdiction"])
     triage = run_triage(default_triage(), _answers(scenario["triage"]), code)
     result = triage.model_dump(mode="json")
     store.save_assessment(vault, case_id, TRIAGE, result, triage.triage, triage.version)
-    screening = screen(default_instrument(), _answers(scenario["screening"]), jurisdiction=code)
+    signals = evidence_signals(analysis)
+    screening = screen(default_instrument(), _answers(scenario["screening"]), signals, jurisdiction=code)
     store.save_screening(vault, case_id, screening)
     law = case_law_view(vault, case_id, load_jurisdiction(code)).view
     return [
@@ -94,6 +106,19 @@ def _add_guidance(vault: Vault, case_id: str, scenario: dict[str, Any]) -> list[
             ),
         },
     ]
+
+
+def _analysis_output(analysis: Analysis, charts: Path) -> dict[str, Any]:
+    """What the course-of-conduct analysis found, with its four charts drawn into `charts`."""
+    return {
+        "kind": "analysis",
+        "events": int(analysis.conduct.sum()),
+        "escalating": analysis.escalation.escalating,
+        "escalation": analysis.escalation.describe(),
+        "flags": analysis.flag_counts,
+        "four": [item.name for item in analysis.four if item.shown],
+        "charts": [str(path) for path in write_charts(analysis, charts)],
+    }
 
 
 def _answers(given: dict[str, Any]) -> dict[str, AnswerValue]:
@@ -126,13 +151,27 @@ def _add_imports(vault: Vault, case_id: str, scenario: dict[str, Any]) -> list[d
     with tempfile.TemporaryDirectory(prefix="stalkproof-demo-") as folder:
         for item in scenario.get("imports", []):
             path = Path(folder) / item["file"]
-            path.write_bytes(item["content"].encode("utf-8"))
+            path.write_bytes(_with_history(item, scenario["zone"]).encode("utf-8"))
             request = ImportRequest(path=path, source=item["source"], zone=scenario["zone"])
             report = run_import(vault, case_id, request)
             done.append(
                 {"kind": "import", "source": report.source, "exhibit": report.exhibit, "records": report.new}
             )
     return done
+
+
+def _with_history(item: dict[str, Any], zone: str) -> str:
+    """The export's text with the generated background messages merged in, where the scenario has some."""
+    content, spec = str(item["content"]), item.get("history")
+    if not spec:
+        return content
+    if item["source"] == "whatsapp":
+        first, _, rest = content.partition("\n")
+        return first + "\n" + history.whatsapp_lines(spec, zone, spec["sender"]) + rest
+    elements = history.sms_elements(spec, zone, spec["address"], spec["contact"])
+    content = content.replace("</smses>", elements + "</smses>")
+    total = content.count("<sms ")
+    return re.sub(r'<smses count="\d+">', f'<smses count="{total}">', content, count=1)
 
 
 def _add_diary(

@@ -26,7 +26,7 @@ from stalkproof.evidence.import_store import ImportState, original_for, store_ba
 from stalkproof.ingest.base import Context, ParseWarning, Record, Source, Survey
 from stalkproof.ingest.csv_mapped import read_mapping
 from stalkproof.ingest.inputs import Input, open_input
-from stalkproof.ingest.registry import detect, source_named
+from stalkproof.ingest.registry import detect_all, source_named
 from stalkproof.vault.ledger import complete_row
 from stalkproof.vault.schema import accounts, attributions, import_batches, import_warnings, imports, parties
 from stalkproof.vault.vault import Vault
@@ -87,6 +87,7 @@ class ImportReport:
     accounts: list[dict[str, Any]] = field(default_factory=list)
     label: str = ""
     input_name: str = ""
+    also: list[ImportReport] = field(default_factory=list)  # the other exports of a bundle
 
     @property
     def not_understood(self) -> int:
@@ -110,6 +111,7 @@ class ImportReport:
             "last": self.last,
             "zone": self.zone,
             "accounts": self.accounts,
+            "also": [other.as_json() for other in self.also],
         }
 
 
@@ -121,29 +123,49 @@ def run_import(
     confirm: Confirm | None = None,
 ) -> ImportReport:
     """Import one input. `confirm` asks the person a yes/no question (on a terminal) when the source had to
-    guess something that changes every record, such as whether 03/04 is the 3rd of April."""
+    guess something that changes every record, such as whether 03/04 is the 3rd of April. A download that
+    bundles several exports (a Takeout with Mail and Chat) is imported as each in turn: the first report
+    is returned, with the others in its `also`."""
     with open_input(request.path, scratch=vault.store.staging) as inp:
-        source = source_named(request.source) if request.source else detect(inp).source
-        if progress:
-            progress("Checking", 0, None)
+        chosen = [source_named(request.source)] if request.source else detect_all(inp)
+        if len(chosen) > 1:  # check every part before writing any, so bad input leaves the vault as it was
+            for source in chosen:
+                _survey(source, inp, request)
+        reports = [_import_as(vault, case_id, inp, source, request, progress, confirm) for source in chosen]
+    first = reports[0]
+    first.also = reports[1:]
+    return first
+
+
+def _import_as(
+    vault: Vault,
+    case_id: str,
+    inp: Input,
+    source: Source,
+    request: ImportRequest,
+    progress: Progress | None,
+    confirm: Confirm | None,
+) -> ImportReport:
+    if progress:
+        progress("Checking", 0, None)
+    ctx, survey, survey_warnings = _survey(source, inp, request)
+    flipped = _date_order_rejected(survey, request, confirm)
+    if flipped:
+        request = replace(request, date_order=flipped)
         ctx, survey, survey_warnings = _survey(source, inp, request)
-        flipped = _date_order_rejected(survey, request, confirm)
-        if flipped:
-            request = replace(request, date_order=flipped)
-            ctx, survey, survey_warnings = _survey(source, inp, request)
-        digest = inp.digest()
-        options = request.options()
-        report = ImportReport(source.name, digest, survey.records, label=source.label, input_name=inp.name)
-        report.first, report.last = _iso(survey.first), _iso(survey.last)
-        with vault.read() as connection:
-            done = _finished_import(connection, case_id, source, digest, options)
-        if done is not None:
-            return _already(vault, report, done, survey)
-        run = _Run(vault, case_id, source, inp, ctx, survey, request, report, progress)
-        run.store(survey_warnings, options)
-        report.accounts = _accounts_seen(vault, case_id, survey)
-        report.warnings = list_warnings(vault, report.import_id)
-        return report
+    digest = inp.digest()
+    options = request.options()
+    report = ImportReport(source.name, digest, survey.records, label=source.label, input_name=inp.name)
+    report.first, report.last = _iso(survey.first), _iso(survey.last)
+    with vault.read() as connection:
+        done = _finished_import(connection, case_id, source, digest, options)
+    if done is not None:
+        return _already(vault, report, done, survey)
+    run = _Run(vault, case_id, source, inp, ctx, survey, request, report, progress)
+    run.store(survey_warnings, options)
+    report.accounts = _accounts_seen(vault, case_id, survey)
+    report.warnings = list_warnings(vault, report.import_id)
+    return report
 
 
 def _survey(source: Source, inp: Input, request: ImportRequest) -> tuple[Context, Survey, list[ParseWarning]]:

@@ -11,6 +11,9 @@ from stalkproof.ingest.inputs import Input
 
 SURE = 0.5
 AMBIGUOUS = 0.9
+# Exports that one download bundles together: a Google Takeout can hold Mail and Chat, a Meta download
+# Messenger and Instagram. A folder or zip holding several of one bundle is imported as each of them.
+BUNDLES = (frozenset({"email", "google_chat"}), frozenset({"messenger", "instagram"}))
 
 
 @cache
@@ -63,6 +66,17 @@ class Detection:
     others: tuple[str, ...]  # other sources that also look likely (a Takeout holding mail and chat)
 
 
+def detect_all(inp: Input) -> list[Source]:
+    """The sources to import this input as: one, or each export of a bundle a folder or zip holds."""
+    found = detect(inp)
+    if inp.kind == "file" or not found.others:
+        return [found.source]
+    names = {found.source.name, *found.others}
+    if any(names <= bundle for bundle in BUNDLES):
+        return [found.source, *(sources()[name] for name in found.others)]
+    return [found.source]
+
+
 def detect(inp: Input) -> Detection:
     scores = sorted(
         ((source.detect(inp), source) for source in sources().values()),
@@ -78,7 +92,8 @@ def detect(inp: Input) -> Detection:
             inp.path,
         )
     rivals = [source.name for score, source in scores[1:] if score >= AMBIGUOUS]
-    if best_score >= AMBIGUOUS and rivals:
+    bundled = inp.kind != "file" and any({best.name, *rivals} <= bundle for bundle in BUNDLES)
+    if best_score >= AMBIGUOUS and rivals and not bundled:
         names = ", ".join([best.name, *rivals])
         message = f"this could be read as more than one kind of export ({names}); choose with --source."
         raise InputError(message, inp.path)

@@ -1,0 +1,111 @@
+"""Contact that carried on after the person asked for it to stop or blocked the sender.
+
+Carrying on after a clear "stop" is one of the strongest signs that contact is unwanted, and it is what
+police and courts look for first. A stop request is a `stop_request` flag in the person's own messages or
+diary; a block is recognised by `blocks.BlockFinder` while the case is loaded.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from stalkproof.analysis.load import DIARY, VICTIM, CaseEvents
+from stalkproof.analysis.timefmt import iso, plain_date
+
+STOP_LABEL = "stop_request"
+EXAMPLES = 10
+
+
+@dataclass(frozen=True)
+class Turn:
+    """One stop request or block, and what the suspects did after it."""
+
+    event: int
+    what: str  # "stop_request" | "block"
+    contacts_after: int
+    channels_after: tuple[str, ...]
+    first_after: int | None  # event index
+
+
+@dataclass(frozen=True)
+class AfterStop:
+    turns: tuple[Turn, ...]
+    contacts_after_first: int
+    first: int | None  # the earliest stop request or block
+    examples: tuple[int, ...]  # the first contacts after it
+
+    @property
+    def found(self) -> bool:
+        return self.first is not None and self.contacts_after_first > 0
+
+    def describe(self, case: CaseEvents) -> str:
+        if self.first is None:
+            return (
+                "No message or diary entry where you asked them to stop, or blocked them, was found. If you "
+                "did, add it to the diary: contact after a clear 'stop' is strong evidence."
+            )
+        when = plain_date(case.at[self.first])
+        if not self.contacts_after_first:
+            return f"You asked them to stop or blocked them on {when}; no contact from them was found after."
+        count = self.contacts_after_first
+        return (
+            f"You asked them to stop or blocked them on {when}, and they contacted you "
+            f"{count} more time{'s' if count != 1 else ''} after that."
+        )
+
+    def to_json(self, case: CaseEvents) -> dict[str, Any]:
+        return {
+            "found": self.found,
+            "summary": self.describe(case),
+            "first_request": _event_json(case, self.first) if self.first is not None else None,
+            "contacts_after": self.contacts_after_first,
+            "examples": [case.ids[i] for i in self.examples],
+            "requests": [
+                {
+                    **_event_json(case, turn.event),
+                    "what": turn.what,
+                    "contacts_after": turn.contacts_after,
+                    "channels_after": list(turn.channels_after),
+                    "first_contact_after": case.ids[turn.first_after]
+                    if turn.first_after is not None
+                    else None,
+                }
+                for turn in self.turns
+            ],
+        }
+
+
+def stop_requests(case: CaseEvents) -> list[tuple[int, str]]:
+    """Every stop request or block by the person, in time order."""
+    own = case.author_is(VICTIM) | case.author_is(DIARY)
+    found = {
+        item.index: STOP_LABEL
+        for item in case.flagged
+        if own[item.index] and any(flag.label == STOP_LABEL for flag in item.flags)
+    }
+    for index in case.blocks:
+        found[index] = "block"
+    return sorted(found.items())
+
+
+def after_stop(case: CaseEvents, conduct: np.ndarray[Any, np.dtype[np.bool_]]) -> AfterStop:
+    """`conduct` marks the suspects' events (contact and incidents) to look for after each request."""
+    turns = []
+    contact_times = case.at[conduct]
+    contact_indexes = np.flatnonzero(conduct)
+    for index, what in stop_requests(case):
+        later = contact_indexes[contact_times > case.at[index]]
+        channels = tuple(dict.fromkeys(case.channels[case.channel[i]] for i in later[:1000]))
+        turns.append(Turn(index, what, len(later), channels, int(later[0]) if len(later) else None))
+    if not turns:
+        return AfterStop((), 0, None, ())
+    first = turns[0]
+    later = contact_indexes[contact_times > case.at[first.event]]
+    return AfterStop(tuple(turns), first.contacts_after, first.event, tuple(int(i) for i in later[:EXAMPLES]))
+
+
+def _event_json(case: CaseEvents, index: int) -> dict[str, Any]:
+    return {"event_id": case.ids[index], "label": case.labels[index], "at": iso(case.at[index])}

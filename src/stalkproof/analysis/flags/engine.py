@@ -1,0 +1,286 @@
+"""Matching the rule files against a text: which flags it gets, each with its reason, rule and span.
+
+Most messages are ordinary chat, so speed comes from not looking closely at them: every rule names trigger
+words, the text's words are intersected with all triggers at once (one set operation), and only the
+rules whose triggers occur are run. A match then passes the rule's context checks (`requires`, `unless`
+within `context_chars` either side), and its score is lowered when it is denied ("I would never hurt you")
+or carries a sign of a joke ("lol"). Flags below `report_at` are not shown.
+
+Spans index the exact string passed in: matching is case-insensitive on the original text, and only the
+trigger look-up uses a lower-cased copy.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import cache
+
+from stalkproof.analysis.flags.rules import (
+    AUTHORS,
+    Family,
+    LanguageSettings,
+    Rule,
+    RuleSet,
+    compile_pattern,
+    expand,
+    load_language,
+)
+
+_WORDS = re.compile(r"[^\W\d_]+").findall
+_QUOTE_CHARS = 80
+
+
+@dataclass(frozen=True, slots=True)
+class Flag:
+    """One reason a text matters, found by one rule."""
+
+    label: str  # e.g. "threat", "surveillance"
+    kind: str  # finer type within the label, e.g. "threat_kill"; equal to label when there is none
+    score: float  # 0..1: how strongly the rule indicates the label, after denial and joke signs
+    reason: str  # one plain sentence naming what was matched
+    rule: str  # stable rule id, e.g. "en.threat.kill.direct"
+    start: int  # span of the match in the text passed in
+    end: int
+    behaviour: str | None  # the shared behaviour code, or None
+
+
+@dataclass(frozen=True, slots=True)
+class _Context:
+    """A language's shared checks, compiled once."""
+
+    report_at: float
+    window: int
+    negation_window: int
+    negation_factor: float
+    softener_factor: dict[str, float]
+    softened_note: str
+    softeners: re.Pattern[str]
+    negation_inside: re.Pattern[str]
+    negation_before: re.Pattern[str]
+
+
+@dataclass(frozen=True, slots=True)
+class _CompiledRule:
+    id: str
+    label: str
+    kind: str
+    behaviour: str | None
+    score: float
+    reason: str
+    authors: frozenset[str]
+    regex: re.Pattern[str]
+    requires: re.Pattern[str] | None
+    unless: re.Pattern[str] | None
+    negatable: bool
+    softenable: bool
+    triggers: frozenset[str]
+    context: _Context
+
+    def judge(self, text: str, found: re.Match[str], author: str) -> Flag | None:
+        """The flag for this match, or None when the context rules it out or the score is too low."""
+        start, end = found.span()
+        context = self.context
+        low, high = max(0, start - context.window), end + context.window
+        if self.requires is not None and self.requires.search(text, low, high) is None:
+            return None
+        if self.unless is not None and self.unless.search(text, low, high) is not None:
+            return None
+        score = self.score
+        if self.negatable and self._denied(text, start, end):
+            score *= context.negation_factor
+        softener = context.softeners.search(text, low, high) if self.softenable else None
+        if softener is not None:
+            score *= context.softener_factor[author]
+        if score < context.report_at:
+            return None
+        reason = self.reason.replace("{match}", _quoted(found.group()))
+        if softener is not None:
+            reason += " " + context.softened_note.replace("{match}", softener.group())
+        return Flag(self.label, self.kind, round(score, 3), reason, self.id, start, end, self.behaviour)
+
+    def _denied(self, text: str, start: int, end: int) -> bool:
+        context = self.context
+        if context.negation_inside.search(text, start, end) is not None:
+            return True
+        return context.negation_before.search(text, max(0, start - context.negation_window), start) is not None
+
+
+def _quoted(matched: str) -> str:
+    plain = " ".join(matched.split())
+    return plain if len(plain) <= _QUOTE_CHARS else plain[: _QUOTE_CHARS - 1].rstrip() + "…"
+
+
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    """For one author: every trigger word, and which rules (by index) each one wakes."""
+
+    words: frozenset[str]
+    rules_by_word: dict[str, tuple[int, ...]]
+
+
+class Flagger:
+    """The compiled rules of one or more languages. Build it with `Flagger.load` (cached)."""
+
+    rules_version: str
+
+    def __init__(self, rule_sets: Sequence[RuleSet]) -> None:
+        self._rules: tuple[_CompiledRule, ...] = tuple(
+            rule for rule_set in rule_sets for rule in _compile_rule_set(rule_set)
+        )
+        self._labels = list(dict.fromkeys(family.label for rs in rule_sets for family in rs.families))
+        self._plans = {author: _plan(self._rules, author) for author in AUTHORS}
+        self.rules_version = "+".join(rule_set.version for rule_set in rule_sets)
+
+    @classmethod
+    def load(cls, languages: Sequence[str] = ("en",)) -> Flagger:
+        """The flagger for `languages`, compiled once per process."""
+        return _load(tuple(languages))
+
+    def labels(self) -> list[str]:
+        """The labels these rules can give, in the order the rule files list them."""
+        return list(self._labels)
+
+    def rule_ids(self) -> list[str]:
+        return [rule.id for rule in self._rules]
+
+    def flags(self, text: str, *, author: str = "other") -> list[Flag]:
+        """The flags for `text` written by `author` ("suspect", "victim", "diary" or "other")."""
+        plan = self._plan_for(author)
+        words = plan.words.intersection(_WORDS(text.lower()))
+        if not words:
+            return []
+        if len(words) == 1:
+            candidates: Iterable[int] = plan.rules_by_word[next(iter(words))]
+        else:
+            candidates = sorted({index for word in words for index in plan.rules_by_word[word]})
+        return self._match(text, author, candidates)
+
+    def missing_triggers(self, text: str, *, author: str = "other") -> list[str]:
+        """Ids of rules that would flag `text` but are never tried on it, because none of their trigger
+        words occur in it: a check for whoever edits the rule files."""
+        self._plan_for(author)
+        words = set(_WORDS(text.lower()))
+        return sorted(
+            {
+                flag.rule
+                for flag in self._match(text, author, range(len(self._rules)))
+                if not self._rule(flag.rule).triggers & words
+            }
+        )
+
+    def _plan_for(self, author: str) -> _Plan:
+        plan = self._plans.get(author)
+        if plan is None:
+            raise ValueError(f"author must be one of {', '.join(AUTHORS)}, not {author!r}")
+        return plan
+
+    def _rule(self, rule_id: str) -> _CompiledRule:
+        return next(rule for rule in self._rules if rule.id == rule_id)
+
+    def _match(self, text: str, author: str, candidates: Iterable[int]) -> list[Flag]:
+        found: list[Flag] = []
+        for index in candidates:
+            rule = self._rules[index]
+            if author not in rule.authors:
+                continue
+            for match in rule.regex.finditer(text):
+                flag = rule.judge(text, match, author)
+                if flag is not None:
+                    found.append(flag)
+        return _best(found) if found else found
+
+
+def _best(flags: list[Flag]) -> list[Flag]:
+    """One flag per place and kind: where matches of the same label and kind overlap, the strongest."""
+    kept: list[Flag] = []
+    for flag in sorted(flags, key=lambda item: (-item.score, item.start, item.rule)):
+        overlaps = any(
+            other.label == flag.label
+            and other.kind == flag.kind
+            and other.start < flag.end
+            and flag.start < other.end
+            for other in kept
+        )
+        if not overlaps:
+            kept.append(flag)
+    return sorted(kept, key=lambda item: (item.start, item.end, item.label, item.kind))
+
+
+@cache
+def _load(languages: tuple[str, ...]) -> Flagger:
+    if not languages:
+        raise ValueError("give at least one language")
+    return Flagger([load_language(language) for language in dict.fromkeys(languages)])
+
+
+def _compile_context(settings: LanguageSettings) -> _Context:
+    macros = settings.macros
+    negation = "(?:" + "|".join(expand(item, macros) for item in settings.negations) + ")"
+    followers = "|".join(expand(item, macros) for item in settings.negation_followers)
+    tail = rf"(?:[\s,]+(?:{followers}))*" if followers else ""
+    return _Context(
+        report_at=settings.report_at,
+        window=settings.context_chars,
+        negation_window=settings.negation_chars,
+        negation_factor=settings.negation_factor,
+        softener_factor=dict(settings.softener_factor),
+        softened_note=settings.softened_note,
+        softeners=compile_pattern(settings.softeners, macros),
+        negation_inside=re.compile(rf"(?<!\w){negation}(?!\w)", re.IGNORECASE),
+        negation_before=re.compile(rf"(?<!\w){negation}{tail}[\s,]*$", re.IGNORECASE),
+    )
+
+
+def _compile_rule_set(rule_set: RuleSet) -> list[_CompiledRule]:
+    settings = rule_set.settings
+    context = _compile_context(settings)
+    suffixes = settings.trigger_suffixes
+    return [
+        _compile_rule(family, rule, settings.macros, context, suffixes)
+        for family in rule_set.families
+        for rule in family.rules
+    ]
+
+
+def _compile_rule(
+    family: Family, rule: Rule, macros: dict[str, list[str]], context: _Context, suffixes: list[str]
+) -> _CompiledRule:
+    return _CompiledRule(
+        id=rule.id,
+        label=family.label,
+        kind=rule.kind,
+        behaviour=family.kinds[rule.kind],
+        score=rule.score,
+        reason=rule.reason,
+        authors=frozenset(family.authors_of(rule)),
+        regex=compile_pattern(rule.patterns, macros),
+        requires=compile_pattern(rule.requires, macros) if rule.requires else None,
+        unless=compile_pattern(rule.unless, macros) if rule.unless else None,
+        negatable=rule.negatable,
+        softenable=rule.softenable,
+        triggers=frozenset(_trigger_words(rule.triggers, suffixes)),
+        context=context,
+    )
+
+
+def _trigger_words(triggers: list[str], suffixes: list[str]) -> list[str]:
+    """Trigger words with a trailing * stand for the word and the word plus each suffix."""
+    words: list[str] = []
+    for trigger in triggers:
+        if trigger.endswith("*"):
+            stem = trigger[:-1]
+            words += [stem] + [stem + suffix for suffix in suffixes]
+        else:
+            words.append(trigger)
+    return words
+
+
+def _plan(rules: Sequence[_CompiledRule], author: str) -> _Plan:
+    by_word: dict[str, list[int]] = {}
+    for index, rule in enumerate(rules):
+        if author in rule.authors:
+            for word in rule.triggers:
+                by_word.setdefault(word, []).append(index)
+    return _Plan(frozenset(by_word), {word: tuple(indices) for word, indices in by_word.items()})

@@ -1,0 +1,68 @@
+"""How much of their contact went unanswered: one-sided contact is a sign it is unwanted.
+
+A suspect's message counts as answered when the person wrote on the same channel before the suspect's
+next message there and within a day. It is a rough measure: people answer in other ways, and a reply
+can be "leave me alone". It is shown as a share, never as a judgement of the person.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from stalkproof.analysis.load import CaseEvents
+from stalkproof.analysis.series import DAY
+
+Mask = npt.NDArray[np.bool_]
+CONTACT_KINDS = ("message", "call")
+
+
+@dataclass(frozen=True)
+class Replies:
+    contacts: int  # their messages and calls
+    unanswered: int
+
+    @property
+    def ratio(self) -> float | None:
+        return self.unanswered / self.contacts if self.contacts else None
+
+    def describe(self) -> str:
+        if not self.contacts:
+            return "No messages or calls from them were found."
+        share = round(100 * self.unanswered / self.contacts)
+        return (
+            f"{self.unanswered} of their {self.contacts} messages and calls ({share}%) had no reply from you "
+            "on the same app within a day."
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        ratio = self.ratio
+        return {
+            "summary": self.describe(),
+            "contacts": self.contacts,
+            "unanswered": self.unanswered,
+            "ratio": round(ratio, 3) if ratio is not None else None,
+            "method": "a message or call counts as answered if you wrote on the same channel before their "
+            "next one there, within 24 hours",
+        }
+
+
+def replies(case: CaseEvents, conduct: Mask, own: Mask) -> Replies:
+    """`conduct` marks the suspects' events; `own` the person's own messages."""
+    contact_kinds = [case.kinds.index(kind) for kind in CONTACT_KINDS if kind in case.kinds]
+    is_contact = conduct & np.isin(case.kind, contact_kinds) & (case.account >= 0)
+    contacts = unanswered = 0
+    for channel in np.unique(case.channel[is_contact]):
+        theirs = np.sort(case.at[is_contact & (case.channel == channel)])
+        mine = np.sort(case.at[own & (case.channel == channel)])
+        next_theirs = np.append(theirs[1:], np.inf)
+        deadline = np.minimum(next_theirs, theirs + DAY)
+        # The first reply of mine at or after each of their messages (strictly after, to skip echoes).
+        first_reply = np.searchsorted(mine, theirs, side="right")
+        reply_at = np.append(mine, np.inf)[first_reply]
+        contacts += len(theirs)
+        unanswered += int((reply_at > deadline).sum())
+    return Replies(contacts, unanswered)
