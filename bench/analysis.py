@@ -44,20 +44,71 @@ SECONDS_GOAL = 20.0
 RSS_GOAL_MB = 1024.0
 BATCH = 20_000
 
-EVERYDAY = (
-    "Can we talk?", "Why are you ignoring me", "I miss you", "Pick up your phone", "Answer me",
-    "Thinking about you", "One coffee, that's all", "Who were you with tonight", "I'm not going anywhere",
-    "Good morning", "Did you get home ok", "I'll kill it at the gym today",
-    "Saw you at the meeting, great talk",
-)  # fmt: skip
-MARKED = (
-    "I saw you at the station this morning in your blue coat",
-    "If I can't have you nobody will",
-    "I know where your mum lives",
-    "I will kill you if you go to the police",
-    "I'm outside your house",
+# Texts are put together from parts, so nearly every message is different (as in a real chat): the
+# flag rules cannot be helped by repeats.
+OPENERS = ("", "Hey", "Sam", "Listen", "Babe", "Ok so", "Honestly", "Right", "Look", "Hi")
+BODIES = (
+    "can we talk about {thing}",
+    "why are you ignoring me about {thing}",
+    "I miss {thing}",
+    "pick up your phone, it's about {thing}",
+    "did you get home ok from {place}",
+    "I'll kill it at the gym today before {place}",
+    "saw you at the meeting about {thing}, great talk",
+    "who were you with at {place}",
+    "one coffee at {place}, that's all",
+    "remember {thing}?",
+    "I'm not going anywhere until we sort {thing}",
+    "thinking about {thing} at {time}",
+    "are you coming to {place} at {time}",
+    "my mum says hi, and something about {thing}",
 )
-OWN = ("Please stop contacting me", "Leave me alone", "ok", "I'm busy", "Stop messaging me")
+MARKED = (
+    "I saw you at {place} this morning in your blue coat",
+    "If I can't have you nobody will",
+    "I know where your mum lives, {place}",
+    "I will kill you if you go to the police about {thing}",
+    "I'm outside your house right now",
+    "Send me the photos or everyone at {place} sees them",
+)
+OWN = (
+    "Please stop contacting me",
+    "Leave me alone",
+    "ok",
+    "I'm busy at {place}",
+    "Stop messaging me",
+    "I said no about {thing}",
+)
+THINGS = (
+    "the car",
+    "the flat",
+    "Saturday",
+    "the dog",
+    "your sister",
+    "the money",
+    "us",
+    "the holiday",
+    "work",
+    "the keys",
+    "the wedding",
+    "last night",
+    "the kids' school run",
+    "the bills",
+)
+PLACES = (
+    "the station",
+    "Tesco",
+    "the gym",
+    "Priya's",
+    "work",
+    "the Kings Arms",
+    "the park",
+    "Elm Road",
+    "the bus stop",
+    "the library",
+    "Market Street",
+    "the cinema",
+)
 
 
 def build_case(folder: Path, total: int, seed: int) -> None:
@@ -98,7 +149,7 @@ def _batches(total: int, ids: dict[str, str], chooser: random.Random) -> Iterato
         if offset > span * 0.9:
             theirs = "sms:+447700900777"  # a new number after the block
         own = chooser.random() < 0.15
-        text = chooser.choice(OWN) if own else _their_text(chooser)
+        text = _fill(chooser, chooser.choice(OWN)) if own else _their_text(chooser)
         if number == total // 2:
             text, own = "I blocked him on WhatsApp", True
         batch.append(
@@ -127,7 +178,16 @@ def _moment(at: datetime) -> Moment:
 
 
 def _their_text(chooser: random.Random) -> str:
-    return chooser.choice(MARKED) if chooser.random() < 0.02 else chooser.choice(EVERYDAY)
+    if chooser.random() < 0.02:
+        return _fill(chooser, chooser.choice(MARKED))
+    opener = chooser.choice(OPENERS)
+    body = _fill(chooser, chooser.choice(BODIES))
+    return f"{opener} {body}" if opener else body.capitalize()
+
+
+def _fill(chooser: random.Random, template: str) -> str:
+    time_of_day = f"{chooser.randrange(1, 13)}:{chooser.randrange(60):02d}"
+    return template.format(thing=chooser.choice(THINGS), place=chooser.choice(PLACES), time=time_of_day)
 
 
 def child(folder: Path) -> dict[str, float]:

@@ -17,6 +17,8 @@ from stalkproof.analysis.timefmt import iso, plain_date
 
 STOP_LABEL = "stop_request"
 EXAMPLES = 10
+TURNS_WITH_CHANNELS = 20
+REQUESTS_SHOWN = 50
 
 
 @dataclass(frozen=True)
@@ -73,8 +75,9 @@ class AfterStop:
                     if turn.first_after is not None
                     else None,
                 }
-                for turn in self.turns
+                for turn in self.turns[:REQUESTS_SHOWN]
             ],
+            "requests_total": len(self.turns),
         }
 
 
@@ -93,18 +96,22 @@ def stop_requests(case: CaseEvents) -> list[tuple[int, str]]:
 
 def after_stop(case: CaseEvents, conduct: np.ndarray[Any, np.dtype[np.bool_]]) -> AfterStop:
     """`conduct` marks the suspects' events (contact and incidents) to look for after each request."""
-    turns = []
-    contact_times = case.at[conduct]
     contact_indexes = np.flatnonzero(conduct)
-    for index, what in stop_requests(case):
-        later = contact_indexes[contact_times > case.at[index]]
-        channels = tuple(dict.fromkeys(case.channels[case.channel[i]] for i in later[:1000]))
-        turns.append(Turn(index, what, len(later), channels, int(later[0]) if len(later) else None))
+    contact_times = case.at[contact_indexes]  # in time order, as the case is
+    turns = []
+    for number, (index, what) in enumerate(stop_requests(case)):
+        position = int(np.searchsorted(contact_times, case.at[index], side="right"))
+        later = len(contact_indexes) - position
+        # The channels used afterwards are listed for the first requests only: people may ask many times.
+        shown = contact_indexes[position : position + 1000] if number < TURNS_WITH_CHANNELS else ()
+        channels = tuple(dict.fromkeys(case.channels[case.channel[i]] for i in shown))
+        turns.append(Turn(index, what, later, channels, int(contact_indexes[position]) if later else None))
     if not turns:
         return AfterStop((), 0, None, ())
     first = turns[0]
-    later = contact_indexes[contact_times > case.at[first.event]]
-    return AfterStop(tuple(turns), first.contacts_after, first.event, tuple(int(i) for i in later[:EXAMPLES]))
+    position = len(contact_indexes) - first.contacts_after
+    examples = tuple(int(i) for i in contact_indexes[position : position + EXAMPLES])
+    return AfterStop(tuple(turns), first.contacts_after, first.event, examples)
 
 
 def _event_json(case: CaseEvents, index: int) -> dict[str, Any]:

@@ -226,51 +226,46 @@ class _Builder:
         self.behaviours: dict[int, tuple[str, ...]] = {}
 
     def add(self, page: Sequence[Any]) -> None:
-        self.utc.append(_seconds([row[4][:-1] if row[4].endswith("Z") else row[4] for row in page]))
-        self.local.append(_seconds([row[5] or row[4][:19] for row in page]))
-        for row in page:
-            self._add_row(row)
-
-    def _add_row(self, row: Sequence[Any]) -> None:
-        (
-            entry_id,
-            number,
-            kind,
-            channel,
-            _,
-            _,
-            precision,
-            sender,
-            named,
-            behaviours,
-            actions,
-            text,
-            search,
-        ) = row
-        index = len(self.ids)
-        self.ids.append(entry_id)
-        self.labels.append(f"D{number}" if number else None)
-        self.timed.append(precision != "day")
-        self.kind.append(self.kinds.setdefault(kind, len(self.kinds)))
-        self.channel.append(self.channels.setdefault(channel or kind, len(self.channels)))
-        account = self.who.account(sender)
-        self.account.append(account)
-        author, suspect = self.who.author_and_suspect(kind, account, named)
-        self.author.append(AUTHORS.index(author))
-        self.suspect.append(suspect)
-        if behaviours:
-            self.behaviours[index] = tuple(orjson.loads(behaviours))
-        words = search or text
-        if words:
-            found = self.flagger.flags(words, author=author)
-            if found:
-                self.flagged.append(EventFlags(index, tuple(found)))
-        # A block is something the person did: their own messages, their diary, or the app's own note
-        # in their export ("You blocked this contact").
-        said = " ".join(filter(None, (words, actions)))
-        if (author in (VICTIM, DIARY) or kind == "system") and self.block_finder.records_block(said):
-            self.blocks.append(index)
-            self.blocked_platforms[index] = self.block_finder.platforms_named(said)
+        """One page of rows, column by column: a million events go through here, so per-row Python is
+        kept to what cannot be done on whole columns (flagging text)."""
+        (entry_ids, numbers, kinds, channels, utc, local, precisions, senders, named, behaviours, actions,
+         texts, searches) = zip(*page, strict=True)  # fmt: skip
+        first = len(self.ids)
+        self.ids.extend(entry_ids)
+        self.labels.extend(f"D{number}" if number else None for number in numbers)
+        self.utc.append(_seconds([at[:-1] if at.endswith("Z") else at for at in utc]))
+        self.local.append(_seconds([own or at[:19] for own, at in zip(local, utc, strict=True)]))
+        self.timed.extend(precision != "day" for precision in precisions)
+        kind_codes = [self.kinds.setdefault(kind, len(self.kinds)) for kind in kinds]
+        self.kind.extend(kind_codes)
+        self.channel.extend(
+            self.channels.setdefault(channel or kind, len(self.channels))
+            for channel, kind in zip(channels, kinds, strict=True)
+        )
+        accounts = [self.who.account(sender) for sender in senders]
+        self.account.extend(accounts)
+        authors = [self.who.author_and_suspect(kind, account, people) for kind, account, people in
+                   zip(kinds, accounts, named, strict=True)]  # fmt: skip
+        self.author.extend(AUTHORS.index(author) for author, _ in authors)
+        self.suspect.extend(suspect for _, suspect in authors)
+        for offset, recorded in enumerate(behaviours):
+            if recorded:
+                self.behaviours[first + offset] = tuple(orjson.loads(recorded))
+        flag = self.flagger.flags
+        for offset, (search, text, (author, _)) in enumerate(zip(searches, texts, authors, strict=True)):
+            words = search or text
+            if words:
+                found = flag(words, author=author)
+                if found:
+                    self.flagged.append(EventFlags(first + offset, tuple(found)))
+        for offset, (kind, (author, _)) in enumerate(zip(kinds, authors, strict=True)):
+            # A block is something the person did: their own messages, their diary, or the app's own
+            # note in their export ("You blocked this contact").
+            if author in (VICTIM, DIARY) or kind == "system":
+                said = " ".join(filter(None, (searches[offset] or texts[offset], actions[offset])))
+                if self.block_finder.records_block(said):
+                    self.blocks.append(first + offset)
+                    self.blocked_platforms[first + offset] = self.block_finder.platforms_named(said)
 
     def finish(self) -> CaseEvents:
         utc = np.concatenate(self.utc) if self.utc else np.empty(0, np.float64)

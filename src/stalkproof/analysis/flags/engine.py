@@ -2,7 +2,7 @@
 
 Most messages are ordinary chat, so speed comes from not looking closely at them: every rule names trigger
 words, the text's words are intersected with all triggers at once (one set operation), and only the
-rules whose triggers occur are run. A match then passes the rule's context checks (`requires`, `unless`
+rules whose triggers occur (and, when a rule names `triggers_also`, one of those too) are run. A match then passes the rule's context checks (`requires`, `unless`
 within `context_chars` either side), and its score is lowered when it is denied ("I would never hurt you")
 or carries a sign of a joke ("lol"). Flags below `report_at` are not shown.
 
@@ -30,6 +30,16 @@ from stalkproof.analysis.flags.rules import (
 
 _WORDS = re.compile(r"[^\W\d_]+").findall
 _QUOTE_CHARS = 80
+
+
+class _AnyWords(frozenset[str]):
+    """A stand-in set that shares a word with every set of words."""
+
+    def isdisjoint(self, other: Iterable[object]) -> bool:
+        return False
+
+
+_ANY_WORDS = _AnyWords()
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,7 +86,12 @@ class _CompiledRule:
     negatable: bool
     softenable: bool
     triggers: frozenset[str]
+    triggers_also: frozenset[str]
     context: _Context
+
+    def woken_by(self, words: set[str]) -> bool:
+        """Whether a text with these (lower-case) words gets this rule tried at all."""
+        return not self.triggers.isdisjoint(words) and not self.triggers_also.isdisjoint(words)
 
     def judge(self, text: str, found: re.Match[str], author: str) -> Flag | None:
         """The flag for this match, or None when the context rules it out or the score is too low."""
@@ -148,14 +163,18 @@ class Flagger:
     def flags(self, text: str, *, author: str = "other") -> list[Flag]:
         """The flags for `text` written by `author` ("suspect", "victim", "diary" or "other")."""
         plan = self._plan_for(author)
-        words = plan.words.intersection(_WORDS(text.lower()))
+        tokens = set(_WORDS(text.lower()))
+        words = plan.words & tokens
         if not words:
             return []
         if len(words) == 1:
             candidates: Iterable[int] = plan.rules_by_word[next(iter(words))]
         else:
             candidates = sorted({index for word in words for index in plan.rules_by_word[word]})
-        return self._match(text, author, candidates)
+        rules = self._rules
+        return self._match(
+            text, author, [i for i in candidates if not rules[i].triggers_also.isdisjoint(tokens)]
+        )
 
     def missing_triggers(self, text: str, *, author: str = "other") -> list[str]:
         """Ids of rules that would flag `text` but are never tried on it, because none of their trigger
@@ -166,7 +185,7 @@ class Flagger:
             {
                 flag.rule
                 for flag in self._match(text, author, range(len(self._rules)))
-                if not self._rule(flag.rule).triggers & words
+                if not self._rule(flag.rule).woken_by(words)
             }
         )
 
@@ -261,6 +280,8 @@ def _compile_rule(
         negatable=rule.negatable,
         softenable=rule.softenable,
         triggers=frozenset(_trigger_words(rule.triggers, suffixes)),
+        # No second list means no second condition: every text passes it.
+        triggers_also=frozenset(_trigger_words(rule.triggers_also, suffixes)) or _ANY_WORDS,
         context=context,
     )
 

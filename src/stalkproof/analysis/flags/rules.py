@@ -21,9 +21,10 @@ from functools import cache
 from pathlib import Path
 from typing import Annotated, Literal, TypeVar
 
+import yaml
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
-from stalkproof.datafile import Source, read_yaml, validate
+from stalkproof.datafile import Source, validate
 from stalkproof.errors import InputError
 from stalkproof.evidence.vocabulary import behaviours
 
@@ -95,6 +96,7 @@ class Rule(_Strict):
     score: float = Field(gt=0, le=1)
     reason: str = Field(min_length=1)
     triggers: list[Trigger] = Field(min_length=1)
+    triggers_also: list[Trigger] = Field(default_factory=list)
     patterns: list[str] = Field(min_length=1)
     requires: list[str] = Field(default_factory=list)
     unless: list[str] = Field(default_factory=list)
@@ -188,10 +190,28 @@ def load_language(language: str) -> RuleSet:
     return RuleSet(settings, families, digest.hexdigest())
 
 
+class _Loader(yaml.SafeLoader):
+    """YAML as reviewers expect it: only true/false are booleans, so the words on, off, yes and no stay
+    words (YAML 1.1 would turn a trigger word "on" into True)."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, regex) for tag, regex in resolvers if tag != "tag:yaml.org,2002:bool"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+)
+
+
 def _read(model: type[Model], path: Path, record: Callable[[bytes], None]) -> Model:
     text = path.read_text(encoding="utf-8")
     record(path.name.encode() + b"\0" + text.encode() + b"\0")
-    data, tree = read_yaml(path, text)
+    try:
+        data, tree = yaml.load(text, Loader=_Loader), yaml.compose(text, Loader=_Loader)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        raise InputError("this is not valid YAML.", path, mark.line + 1 if mark else None) from error
     return validate(model, data, path, tree)
 
 
