@@ -7,7 +7,8 @@
 2. In a fresh child process, the full analysis as `stalkproof analyse` runs it: read every event from
    the vault, flag every text with the rules, and compute every measure (rates, trend, escalation with
    its change point, time of day, bursts, persistence, contact after stop, channels, accounts, several
-   people, impersonation, unanswered contact, FOUR, behaviours). Goal: <= 20 s and <= 1 GB peak RSS.
+   people, impersonation, unanswered contact, FOUR, behaviours). Goal: <= 20 s and <= 1 GB peak RSS
+   (the analysing process and its flag worker added together).
 3. The same measures without the vault read and the flags (numbers only), for the record.
 
 There is no outside peer: no other tool analyses a course of conduct. Peak RSS is VmHWM (see
@@ -20,6 +21,7 @@ import argparse
 import json
 import platform
 import random
+import resource
 import subprocess
 import sys
 import tempfile
@@ -211,6 +213,8 @@ def child(folder: Path) -> dict[str, float]:
         "flagged": float(len(analysis.case.flagged)),
         "escalating": float(data["escalation"]["escalating"]),
         "peak_rss_mb": peak_rss_mb(),
+        # The flagging worker, if one was started (its peak, as the kernel reports finished children).
+        "worker_peak_rss_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
     }
 
 
@@ -246,12 +250,14 @@ def main(argv: list[str] | None = None) -> None:
 
 
 def report(total: int, figures: dict[str, float]) -> None:
-    seconds, rss = figures["full_s"], figures["peak_rss_mb"]
+    seconds, rss = figures["full_s"], figures["peak_rss_mb"] + figures["worker_peak_rss_mb"]
     rows: list[tuple[str, str, str, str]] = [
         ("full analysis of the case (read, flag, measure)", f"{seconds:.1f} s", f"<= {SECONDS_GOAL:.0f} s",
          _met(seconds <= SECONDS_GOAL)),
         ("  events per second", f"{figures['events'] / seconds:,.0f} ev/s", "", ""),
-        ("peak RSS of that process", f"{rss:,.0f} MB", f"<= {RSS_GOAL_MB:,.0f} MB", _met(rss <= RSS_GOAL_MB)),
+        ("peak RSS, analysing process + its flag worker", f"{rss:,.0f} MB", f"<= {RSS_GOAL_MB:,.0f} MB",
+         _met(rss <= RSS_GOAL_MB)),
+        ("  of which the flag worker", f"{figures['worker_peak_rss_mb']:,.0f} MB", "", ""),
         ("measures alone (no vault read, no flags)", f"{figures['measures_s']:.2f} s", "", ""),
         ("events read / events flagged", f"{figures['events']:,.0f} / {figures['flagged']:,.0f}", "", ""),
     ]  # fmt: skip

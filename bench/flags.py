@@ -29,14 +29,13 @@ from pathlib import Path
 from typing import Any
 
 # Run as a script from anywhere: make the repository importable.
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import yaml
 
 from stalkproof.analysis.flags import Flagger
 
+ROOT = Path(__file__).resolve().parents[1]
 EVAL_FILE = ROOT / "tests" / "data" / "flags" / "eval-en.yaml"
 RESULTS = Path(__file__).resolve().parent / "results" / "flags.json"
 SPEED_GOAL = 100_000.0
@@ -156,9 +155,7 @@ def _figure(value: float | None) -> str:
 
 
 def _cell(counts: Counts) -> str:
-    return (
-        f"{_figure(counts.precision)} / {_figure(counts.recall)} / {_figure(counts.f1)} ({counts.support})"
-    )
+    return f"{_figure(counts.precision)} / {_figure(counts.recall)} / {_figure(counts.f1)} ({counts.support})"
 
 
 def table(title: str, rows: dict[str, dict[str, Counts]]) -> list[str]:
@@ -172,44 +169,150 @@ def table(title: str, rows: dict[str, dict[str, Counts]]) -> list[str]:
 
 # --- The generated mix -------------------------------------------------------------------------------
 
-_OPENERS = ["", "", "", "hey ", "hi ", "ok ", "lol ", "omg ", "yeah ", "sorry ", "morning! ", "thanks ",
-            "haha ", "hiya ", "so ", "babe ", "mate ", "right, ", "oh ", "aw "]
-_BODIES = [
-    "running {n} mins late", "see you at {t}", "what time is dinner?", "can you grab milk on the way home",
-    "did you see the match last night", "I'm on the train now", "just got home", "the meeting ran over",
-    "kids are in bed finally", "are you free on {d}?", "love you", "what do you want for tea",
-    "the dog needs a walk", "I'll call you later", "can't find my keys anywhere", "it's raining again",
-    "traffic is awful on the ring road", "happy birthday {name}!", "how was your day?",
-    "going to the gym after work", "left my charger at work", "is the shop still open?",
-    "tickets are booked for {d}", "I know, right?", "see you tomorrow", "the car's at the garage till {d}",
-    "did you get my email about {d}?", "watching the new series tonight", "work was so long today",
-    "the train is delayed again", "fancy a coffee {d}?", "missed your call, all ok?",
-    "call me when you can", "{name} says hi", "can you send me the photos from {d}",
-    "what's the plan for the weekend", "I'm knackered", "dinner was lovely, thank you",
-    "the heating's broken again", "have you paid the electric?", "don't forget the bins go out {d}",
-    "{name}'s coming round at {t}", "need anything from town?", "I'll pick the kids up at {t}",
-    "my phone's about to die", "parcel came for you", "shall we book the holiday?",
-    "pub quiz {d}, you in?", "can't stop laughing at this", "that film was so good", "on my way",
-    "just landed", "what's the wifi password again", "I left the keys under the mat", "stuck in traffic",
-    "the boss wants the report by {d}", "ordered pizza, want some?", "we won 3-1!!", "how's your mum doing?",
-    "I'll be there in {n}", "enjoy your holiday!", "good luck in your exam", "it's freezing out",
-    "the cat knocked the plant over", "can we move it to {t}?", "thanks for the lift",
-    "I've sent the form back", "school trip money is due {d}", "hope you feel better soon",
-    "what are you up to?", "brilliant news!!", "I'll bring the wine", "nearly home",
-    "did you watch bake off", "the bus didn't turn up", "remind me to call the dentist",
-    "let me know when you're home safe", "Ella's parents' evening is {d} at {t}",
-    "I'll do the shopping {d}", "can you check the boiler", "sorry I missed you earlier",
-    "I saw the new Bond film, not bad", "happy anniversary xx", "fingers crossed for {d}",
+_OPENERS = [
+    "",
+    "",
+    "",
+    "hey ",
+    "hi ",
+    "ok ",
+    "lol ",
+    "omg ",
+    "yeah ",
+    "sorry ",
+    "morning! ",
+    "thanks ",
+    "haha ",
+    "hiya ",
+    "so ",
+    "babe ",
+    "mate ",
+    "right, ",
+    "oh ",
+    "aw ",
 ]
-_CLOSERS = ["", "", "", " x", " xx", "!", "?", " 😂", " 👍", " lol", " thanks", " :)", " ❤️", " 🙄",
-            " speak soon", " haha", "!!"]
+_BODIES = [
+    "running {n} mins late",
+    "see you at {t}",
+    "what time is dinner?",
+    "can you grab milk on the way home",
+    "did you see the match last night",
+    "I'm on the train now",
+    "just got home",
+    "the meeting ran over",
+    "kids are in bed finally",
+    "are you free on {d}?",
+    "love you",
+    "what do you want for tea",
+    "the dog needs a walk",
+    "I'll call you later",
+    "can't find my keys anywhere",
+    "it's raining again",
+    "traffic is awful on the ring road",
+    "happy birthday {name}!",
+    "how was your day?",
+    "going to the gym after work",
+    "left my charger at work",
+    "is the shop still open?",
+    "tickets are booked for {d}",
+    "I know, right?",
+    "see you tomorrow",
+    "the car's at the garage till {d}",
+    "did you get my email about {d}?",
+    "watching the new series tonight",
+    "work was so long today",
+    "the train is delayed again",
+    "fancy a coffee {d}?",
+    "missed your call, all ok?",
+    "call me when you can",
+    "{name} says hi",
+    "can you send me the photos from {d}",
+    "what's the plan for the weekend",
+    "I'm knackered",
+    "dinner was lovely, thank you",
+    "the heating's broken again",
+    "have you paid the electric?",
+    "don't forget the bins go out {d}",
+    "{name}'s coming round at {t}",
+    "need anything from town?",
+    "I'll pick the kids up at {t}",
+    "my phone's about to die",
+    "parcel came for you",
+    "shall we book the holiday?",
+    "pub quiz {d}, you in?",
+    "can't stop laughing at this",
+    "that film was so good",
+    "on my way",
+    "just landed",
+    "what's the wifi password again",
+    "I left the keys under the mat",
+    "stuck in traffic",
+    "the boss wants the report by {d}",
+    "ordered pizza, want some?",
+    "we won 3-1!!",
+    "how's your mum doing?",
+    "I'll be there in {n}",
+    "enjoy your holiday!",
+    "good luck in your exam",
+    "it's freezing out",
+    "the cat knocked the plant over",
+    "can we move it to {t}?",
+    "thanks for the lift",
+    "I've sent the form back",
+    "school trip money is due {d}",
+    "hope you feel better soon",
+    "what are you up to?",
+    "brilliant news!!",
+    "I'll bring the wine",
+    "nearly home",
+    "did you watch bake off",
+    "the bus didn't turn up",
+    "remind me to call the dentist",
+    "let me know when you're home safe",
+    "Ella's parents' evening is {d} at {t}",
+    "I'll do the shopping {d}",
+    "can you check the boiler",
+    "sorry I missed you earlier",
+    "I saw the new Bond film, not bad",
+    "happy anniversary xx",
+    "fingers crossed for {d}",
+]
+_CLOSERS = [
+    "",
+    "",
+    "",
+    " x",
+    " xx",
+    "!",
+    "?",
+    " 😂",
+    " 👍",
+    " lol",
+    " thanks",
+    " :)",
+    " ❤️",
+    " 🙄",
+    " speak soon",
+    " haha",
+    "!!",
+]
 _DIARY = [
-    "Quiet day, nothing from him.", "Went to work, nothing unusual.", "Saw the GP about sleep.",
-    "Slept badly again.", "Called the helpline, they were kind.", "Changed the locks today.",
-    "Spoke to the officer on the phone, reference {n}.", "Took the kids to school, all fine.",
-    "Checked the car this morning, all fine.", "Went to mum's for tea.", "Nothing today.",
-    "Worked from home.", "Long walk with {name}.", "Counselling session at {t}.",
-    "Three missed calls from a withheld number at {t}.", "Another message on Instagram, screenshot saved.",
+    "Quiet day, nothing from him.",
+    "Went to work, nothing unusual.",
+    "Saw the GP about sleep.",
+    "Slept badly again.",
+    "Called the helpline, they were kind.",
+    "Changed the locks today.",
+    "Spoke to the officer on the phone, reference {n}.",
+    "Took the kids to school, all fine.",
+    "Checked the car this morning, all fine.",
+    "Went to mum's for tea.",
+    "Nothing today.",
+    "Worked from home.",
+    "Long walk with {name}.",
+    "Counselling session at {t}.",
+    "Three missed calls from a withheld number at {t}.",
+    "Another message on Instagram, screenshot saved.",
 ]
 _NAMES = ["Jess", "Sam", "Priya", "Tom", "Leah", "Marcus", "Chloe", "Amir", "Ella", "Dan"]
 _DAYS = ["Monday", "Tuesday", "Friday", "Saturday", "Sunday", "tomorrow", "next week", "the weekend"]
@@ -292,8 +395,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     kind_rows = {kind: {s: results[s].kinds.get(kind, Counts()) for s in SPLITS} for kind in kinds}
 
     counts = {s: len(split_items(items, s)) for s in SPLITS}
-    print(f"Rule flags {flagger.rules_version}: {EVAL_FILE.relative_to(ROOT)}, {counts['dev']} dev + "
-          f"{counts['holdout']} holdout = {counts['all']} items (compiled in {load_seconds:.2f} s)\n")
+    print(
+        f"Rule flags {flagger.rules_version}: {EVAL_FILE.relative_to(ROOT)}, {counts['dev']} dev + "
+        f"{counts['holdout']} holdout = {counts['all']} items (compiled in {load_seconds:.2f} s)\n"
+    )
     print("\n".join(table("label", label_rows)))
     print()
     print("\n".join(table("threat kind", kind_rows)))
@@ -306,8 +411,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     speed = measure_speed(flagger, mix, args.rounds)
     verdict = "meets" if speed["per_second"] >= SPEED_GOAL else "MISSES"
     print(
-        f"\nspeed: {speed['messages']:,} generated messages ({speed['flagged_share']:.1%} flagged), median of "
-        f"{args.rounds}: {speed['seconds_median']:.2f} s = {speed['per_second']:,.0f} messages/s "
+        f"\nspeed: {speed['messages']:,} generated messages ({speed['flagged_share']:.1%} flagged), "
+        f"median of {args.rounds}: {speed['seconds_median']:.2f} s = {speed['per_second']:,.0f} messages/s "
         f"({verdict} the goal of {SPEED_GOAL:,.0f}/s)"
     )
 
@@ -318,7 +423,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         "items": counts,
         "labels": {label: {s: c.as_dict() for s, c in row.items()} for label, row in label_rows.items()},
         "threat_kinds": {kind: {s: c.as_dict() for s, c in row.items()} for kind, row in kind_rows.items()},
-        "false_alarms": {s: {"items": results[s].negatives, "flagged": results[s].false_alarms} for s in SPLITS},
+        "false_alarms": {
+            s: {"items": results[s].negatives, "flagged": results[s].false_alarms} for s in SPLITS
+        },
         "speed": speed,
     }
     args.output.parent.mkdir(parents=True, exist_ok=True)

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from stalkproof.analysis.blocks import BlockFinder
+from stalkproof.analysis.flagging import Flagging
 from stalkproof.analysis.flags import Flagger
 from stalkproof.analysis.load import AccountInfo, CaseEvents, Person, WhoIsWho, _Builder
 
@@ -68,7 +69,8 @@ class CaseBuilder:
 
     def build(self) -> CaseEvents:
         rows = sorted(self.rows, key=lambda row: str(row[4]))
-        builder = _Builder(WhoIsWho(self.people, ACCOUNTS), Flagger.load(), BlockFinder.load())
+        flagging = Flagging(Flagger.load(), None, len(rows))
+        builder = _Builder(WhoIsWho(self.people, ACCOUNTS), flagging, BlockFinder.load())
         builder.add(rows)
         return builder.finish()
 

@@ -98,9 +98,11 @@ def after_stop(case: CaseEvents, conduct: np.ndarray[Any, np.dtype[np.bool_]]) -
     """`conduct` marks the suspects' events (contact and incidents) to look for after each request."""
     contact_indexes = np.flatnonzero(conduct)
     contact_times = case.at[contact_indexes]  # in time order, as the case is
+    requests = stop_requests(case)
+    request_times = case.at[[index for index, _ in requests]] if requests else np.empty(0)
+    positions = np.searchsorted(contact_times, request_times, side="right")
     turns = []
-    for number, (index, what) in enumerate(stop_requests(case)):
-        position = int(np.searchsorted(contact_times, case.at[index], side="right"))
+    for number, ((index, what), position) in enumerate(zip(requests, positions.tolist(), strict=True)):
         later = len(contact_indexes) - position
         # The channels used afterwards are listed for the first requests only: people may ask many times.
         shown = contact_indexes[position : position + 1000] if number < TURNS_WITH_CHANNELS else ()

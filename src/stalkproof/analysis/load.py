@@ -15,15 +15,17 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 import orjson
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, func, select
 
 from stalkproof.analysis.blocks import BlockFinder
+from stalkproof.analysis.flagging import Flagging
 from stalkproof.analysis.flags import Flag, Flagger
 from stalkproof.analysis.series import Series, local_calendar
 from stalkproof.evidence.events import newest_versions
 from stalkproof.vault.schema import accounts, attributions, events, parties
 
 PAGE = 20_000
+DEFAULT_LANGUAGES = ("en",)
 
 # Who wrote an event, as the flag rules and the measures need it.
 SUSPECT, VICTIM, DIARY, OTHER = "suspect", "victim", "diary", "other"
@@ -111,10 +113,19 @@ class CaseEvents:
 
 
 def load_case(connection: Connection, case_id: str, flagger: Flagger | None = None) -> CaseEvents:
-    builder = _Builder(WhoIsWho.of_case(connection, case_id), flagger or Flagger.load(), BlockFinder.load())
+    """The case's current events. With the default rules, a large case is flagged in worker processes
+    while it is read (see flagging.py); a flagger passed in is always used here."""
+    languages = None if flagger is not None else DEFAULT_LANGUAGES
+    chosen = flagger or Flagger.load(DEFAULT_LANGUAGES)
+    flagging = Flagging(chosen, languages, _count(connection, case_id))
+    builder = _Builder(WhoIsWho.of_case(connection, case_id), flagging, BlockFinder.load())
     for page in _pages(connection, case_id):
         builder.add(page)
     return builder.finish()
+
+
+def _count(connection: Connection, case_id: str) -> int:
+    return int(connection.execute(select(func.count()).where(events.c.case_id == case_id)).scalar_one())
 
 
 def _people(connection: Connection, case_id: str) -> list[Person]:
@@ -206,8 +217,8 @@ class WhoIsWho:
 class _Builder:
     """Collects columns page by page; flags text as it passes and does not keep it."""
 
-    def __init__(self, who: WhoIsWho, flagger: Flagger, blocks: BlockFinder) -> None:
-        self.who, self.flagger, self.block_finder = who, flagger, blocks
+    def __init__(self, who: WhoIsWho, flagging: Flagging, blocks: BlockFinder) -> None:
+        self.who, self.flagging, self.block_finder = who, flagging, blocks
         self.ids: list[str] = []
         self.labels: list[str | None] = []
         self.utc: list[npt.NDArray[np.float64]] = []
@@ -220,7 +231,6 @@ class _Builder:
         self.account: list[int] = []
         self.author: list[int] = []
         self.suspect: list[int] = []
-        self.flagged: list[EventFlags] = []
         self.blocks: list[int] = []
         self.blocked_platforms: dict[int, frozenset[str]] = {}
         self.behaviours: dict[int, tuple[str, ...]] = {}
@@ -228,6 +238,8 @@ class _Builder:
     def add(self, page: Sequence[Any]) -> None:
         """One page of rows, column by column: a million events go through here, so per-row Python is
         kept to what cannot be done on whole columns (flagging text)."""
+        if not page:
+            return
         (entry_ids, numbers, kinds, channels, utc, local, precisions, senders, named, behaviours, actions,
          texts, searches) = zip(*page, strict=True)  # fmt: skip
         first = len(self.ids)
@@ -251,13 +263,15 @@ class _Builder:
         for offset, recorded in enumerate(behaviours):
             if recorded:
                 self.behaviours[first + offset] = tuple(orjson.loads(recorded))
-        flag = self.flagger.flags
-        for offset, (search, text, (author, _)) in enumerate(zip(searches, texts, authors, strict=True)):
-            words = search or text
-            if words:
-                found = flag(words, author=author)
-                if found:
-                    self.flagged.append(EventFlags(first + offset, tuple(found)))
+        self.flagging.add(
+            [
+                (first + offset, search or text, author)
+                for offset, (search, text, (author, _)) in enumerate(
+                    zip(searches, texts, authors, strict=True)
+                )
+                if search or text
+            ]
+        )
         for offset, (kind, (author, _)) in enumerate(zip(kinds, authors, strict=True)):
             # A block is something the person did: their own messages, their diary, or the app's own
             # note in their export ("You blocked this contact").
@@ -287,11 +301,11 @@ class _Builder:
             account=np.array(self.account, np.int32),
             author=np.array(self.author, np.int8),
             suspect=np.array(self.suspect, np.int16),
-            flagged=self.flagged,
+            flagged=[EventFlags(index, flags) for index, flags in self.flagging.results()],
             blocks=self.blocks,
             blocked_platforms=self.blocked_platforms,
             behaviours=self.behaviours,
-            flag_rules_version=self.flagger.rules_version,
+            flag_rules_version=self.flagging.flagger.rules_version,
         )
 
 

@@ -2,9 +2,10 @@
 
 Most messages are ordinary chat, so speed comes from not looking closely at them: every rule names trigger
 words, the text's words are intersected with all triggers at once (one set operation), and only the
-rules whose triggers occur (and, when a rule names `triggers_also`, one of those too) are run. A match then passes the rule's context checks (`requires`, `unless`
-within `context_chars` either side), and its score is lowered when it is denied ("I would never hurt you")
-or carries a sign of a joke ("lol"). Flags below `report_at` are not shown.
+rules whose triggers occur (and, when a rule names `triggers_also`, one of those too) are run. A match
+then passes the rule's context checks (`requires`, `unless` within `context_chars` either side), and its
+score is lowered when it is denied ("I would never hurt you") or carries a sign of a joke ("lol"). Flags
+below `report_at` are not shown.
 
 Spans index the exact string passed in: matching is case-insensitive on the original text, and only the
 trigger look-up uses a lower-cased copy.
@@ -28,7 +29,8 @@ from stalkproof.analysis.flags.rules import (
     load_language,
 )
 
-_WORDS = re.compile(r"[^\W\d_]+").findall
+# Trigger words are ASCII letters (see rules.Trigger), so the text's words are runs of ASCII letters.
+_WORDS = re.compile(r"[a-z]+").findall
 _QUOTE_CHARS = 80
 
 
@@ -119,7 +121,9 @@ class _CompiledRule:
         context = self.context
         if context.negation_inside.search(text, start, end) is not None:
             return True
-        return context.negation_before.search(text, max(0, start - context.negation_window), start) is not None
+        return (
+            context.negation_before.search(text, max(0, start - context.negation_window), start) is not None
+        )
 
 
 def _quoted(matched: str) -> str:
@@ -162,9 +166,9 @@ class Flagger:
 
     def flags(self, text: str, *, author: str = "other") -> list[Flag]:
         """The flags for `text` written by `author` ("suspect", "victim", "diary" or "other")."""
-        plan = self._plan_for(author)
-        tokens = set(_WORDS(text.lower()))
-        words = plan.words & tokens
+        plan = self._plans.get(author) or self._plan_for(author)
+        tokens = _WORDS(text.lower())
+        words = plan.words.intersection(tokens)
         if not words:
             return []
         if len(words) == 1:
@@ -172,9 +176,9 @@ class Flagger:
         else:
             candidates = sorted({index for word in words for index in plan.rules_by_word[word]})
         rules = self._rules
-        return self._match(
-            text, author, [i for i in candidates if not rules[i].triggers_also.isdisjoint(tokens)]
-        )
+        present = set(tokens)
+        woken = [index for index in candidates if not rules[index].triggers_also.isdisjoint(present)]
+        return self._match(text, author, woken) if woken else []
 
     def missing_triggers(self, text: str, *, author: str = "other") -> list[str]:
         """Ids of rules that would flag `text` but are never tried on it, because none of their trigger
@@ -184,7 +188,7 @@ class Flagger:
         return sorted(
             {
                 flag.rule
-                for flag in self._match(text, author, range(len(self._rules)))
+                for flag in self._match(text, author, range(len(self._rules)), keep_overlaps=True)
                 if not self._rule(flag.rule).woken_by(words)
             }
         )
@@ -198,7 +202,9 @@ class Flagger:
     def _rule(self, rule_id: str) -> _CompiledRule:
         return next(rule for rule in self._rules if rule.id == rule_id)
 
-    def _match(self, text: str, author: str, candidates: Iterable[int]) -> list[Flag]:
+    def _match(
+        self, text: str, author: str, candidates: Iterable[int], keep_overlaps: bool = False
+    ) -> list[Flag]:
         found: list[Flag] = []
         for index in candidates:
             rule = self._rules[index]
@@ -208,7 +214,7 @@ class Flagger:
                 flag = rule.judge(text, match, author)
                 if flag is not None:
                     found.append(flag)
-        return _best(found) if found else found
+        return found if keep_overlaps or not found else _best(found)
 
 
 def _best(flags: list[Flag]) -> list[Flag]:
@@ -244,7 +250,7 @@ def _compile_context(settings: LanguageSettings) -> _Context:
         window=settings.context_chars,
         negation_window=settings.negation_chars,
         negation_factor=settings.negation_factor,
-        softener_factor=dict(settings.softener_factor),
+        softener_factor={str(author): factor for author, factor in settings.softener_factor.items()},
         softened_note=settings.softened_note,
         softeners=compile_pattern(settings.softeners, macros),
         negation_inside=re.compile(rf"(?<!\w){negation}(?!\w)", re.IGNORECASE),

@@ -82,7 +82,9 @@ class LanguageSettings(_Strict):
     def _complete(self) -> LanguageSettings:
         missing = [author for author in AUTHORS if author not in self.softener_factor]
         if missing:
-            raise ValueError(f"softener_factor needs a value for every author (missing: {', '.join(missing)})")
+            raise ValueError(
+                f"softener_factor needs a value for every author (missing: {', '.join(missing)})"
+            )
         if any(not 0 <= factor <= 1 for factor in self.softener_factor.values()):
             raise ValueError("softener_factor values must be between 0 and 1")
         return self
@@ -165,11 +167,18 @@ def language_dir(language: str) -> Path:
 
 @cache
 def load_language(language: str) -> RuleSet:
-    """The settings and families of `language`, validated; every pattern is checked to compile."""
-    folder = language_dir(language)
-    settings_path = folder / LANGUAGE_FILE
-    if not re.fullmatch(r"[a-z]{2,3}", language) or not settings_path.is_file():
+    """The shipped rules of `language` (compiled once per process)."""
+    if not re.fullmatch(r"[a-z]{2,3}", language) or not (language_dir(language) / LANGUAGE_FILE).is_file():
         raise InputError(f"there are no flag rules for the language '{language}'.")
+    return load_rule_set(language_dir(language))
+
+
+def load_rule_set(folder: Path) -> RuleSet:
+    """The settings and families in `folder`, validated; every pattern is checked to compile."""
+    language = folder.name
+    settings_path = folder / LANGUAGE_FILE
+    if not settings_path.is_file():
+        raise InputError(f"there is no {LANGUAGE_FILE} in this folder.", folder)
     digest = hashlib.sha256()
     settings = _read(LanguageSettings, settings_path, digest.update)
     if settings.language != language:
@@ -185,8 +194,9 @@ def load_language(language: str) -> RuleSet:
         _read_family(folder / f"{name}.yaml", settings, digest.update) for name in settings.families
     )
     _check_unique_ids(families, folder)
-    for source in settings.softeners + settings.negations + settings.negation_followers:
-        compile_pattern(source, settings.macros, settings_path)
+    for sources in (settings.softeners, settings.negations, settings.negation_followers):
+        if sources:
+            compile_pattern(sources, settings.macros, settings_path)
     return RuleSet(settings, families, digest.hexdigest())
 
 
@@ -208,7 +218,8 @@ def _read(model: type[Model], path: Path, record: Callable[[bytes], None]) -> Mo
     text = path.read_text(encoding="utf-8")
     record(path.name.encode() + b"\0" + text.encode() + b"\0")
     try:
-        data, tree = yaml.load(text, Loader=_Loader), yaml.compose(text, Loader=_Loader)
+        # _Loader is a SafeLoader with fewer booleans: it builds plain data only.
+        data, tree = yaml.load(text, Loader=_Loader), yaml.compose(text, Loader=_Loader)  # noqa: S506
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         raise InputError("this is not valid YAML.", path, mark.line + 1 if mark else None) from error
@@ -222,8 +233,9 @@ def _read_family(path: Path, settings: LanguageSettings, record: Callable[[bytes
             f"'language' and 'label' must be '{settings.language}' and '{path.stem}' in this file.", path
         )
     for rule in family.rules:
-        for source in rule.patterns + rule.requires + rule.unless:
-            compile_pattern(source, settings.macros, path, rule.id)
+        for sources in (rule.patterns, rule.requires, rule.unless):
+            if sources:
+                compile_pattern(sources, settings.macros, path, rule.id)
     return family
 
 
@@ -232,7 +244,9 @@ def _check_unique_ids(families: tuple[Family, ...], folder: Path) -> None:
     for family in families:
         for rule in family.rules:
             if rule.id in seen:
-                raise InputError(f"rule id '{rule.id}' is used in {seen[rule.id]} and {family.label}.", folder)
+                raise InputError(
+                    f"rule id '{rule.id}' is used in {seen[rule.id]} and {family.label}.", folder
+                )
             seen[rule.id] = family.label
 
 
@@ -298,10 +312,21 @@ def compile_pattern(
     parts: list[str] = []
     for item in sources:
         try:
-            part = whole_words(expand(item.strip(), macros))
-            re.compile(part)
-        except (re.error, ValueError) as error:
-            where = f"rule {rule_id}: " if rule_id else ""
-            raise InputError(f"{where}the pattern {item!r} cannot be used ({error}).", path) from error
-        parts.append(part)
-    return re.compile("|".join(parts), re.IGNORECASE)
+            parts.append(whole_words(expand(item.strip(), macros)))
+        except ValueError as error:
+            raise _unusable(item, error, path, rule_id) from error
+    try:
+        # The same string compiled again (by the engine, after the loader) comes from re's own cache.
+        return re.compile("|".join(parts), re.IGNORECASE)
+    except re.error:
+        for item, part in zip(sources, parts, strict=True):
+            try:
+                re.compile(part, re.IGNORECASE)
+            except re.error as error:
+                raise _unusable(item, error, path, rule_id) from error
+        raise
+
+
+def _unusable(item: str, error: Exception, path: Path | None, rule_id: str | None) -> InputError:
+    where = f"rule {rule_id}: " if rule_id else ""
+    return InputError(f"{where}the pattern {item!r} cannot be used ({error}).", path)
