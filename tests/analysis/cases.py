@@ -22,6 +22,7 @@ ACCOUNTS = [
     AccountInfo("a-alex-ig", "instagram", "am_watching", "Sam Carter", ALEX.id),
     AccountInfo("a-jordan-sms", "sms", "+447700900555", None, JORDAN.id),
     AccountInfo("a-sam-sms", "sms", "self", None, SAM.id),
+    AccountInfo("a-self-unmarked", "whatsapp", "self", None, None),
 ]
 
 
@@ -46,6 +47,8 @@ class CaseBuilder:
         precision: str = "minute",
     ) -> CaseBuilder:
         at = START + timedelta(days=day)
+        if precision == "day":  # the vault keeps a date-only time at midday
+            at = at.replace(hour=12, minute=0)
         channel = channel or (kind if kind == "diary" else sender_channel(sender))
         number = sum(1 for row in self.rows if row[2] == "diary") + 1 if kind == "diary" else None
         self.rows.append(

@@ -94,3 +94,30 @@ def test_risk_screen_uses_what_the_evidence_shows(case_setup: VaultSetup, cli: A
     data = cli("risk", "screen", "--answers", str(answers), "--json").json()
     topics = {signal["topic"] for signal in data["signals"]}
     assert {"threats_kill", "contact_after_stop"} <= topics
+
+
+def test_a_date_alone_in_since_and_until_means_the_whole_day(
+    case_setup: VaultSetup, cli: Any, tmp_path: Path
+) -> None:
+    _story(cli, tmp_path)
+    texts = [
+        item["text"]
+        for item in cli("events", "--since", "2025-12-02", "--until", "2025-12-03", "--json").json()
+    ]
+    assert texts == [
+        "I saw you at the station this morning in your blue coat",
+        "If you go to the police I will kill you",
+    ]
+
+
+def test_events_from_accounts_nobody_is_marked_for_are_pointed_out(
+    case_setup: VaultSetup, cli: Any, tmp_path: Path
+) -> None:
+    chat = tmp_path / "WhatsApp Chat with Unknown.txt"
+    chat.write_text("01/12/2025, 19:02 - +44 7700 900111: who is this\n", encoding="utf-8")
+    _story(cli, tmp_path)
+    assert cli("import", str(chat), "--zone", "Europe/London", "--date-order", "dmy").code == 0
+    data = cli("analyse", "--json").json()
+    assert data["unmarked_events"] == 1
+    assert any("nobody is marked for" in line for line in data["summary"])
+    assert {item["span_of"] for item in cli("flags", "--json").json()} == {"text"}

@@ -13,6 +13,7 @@ from scipy import special, stats
 from stalkproof.analysis.escalation import Escalation, change_point, escalation, rate_ratio_test
 from stalkproof.analysis.series import DAY, WEEK, Series
 from stalkproof.analysis.settings import PatternSettings, default_settings, load_settings
+from stalkproof.analysis.timefmt import plain_date
 from stalkproof.errors import InputError
 
 START = 1_735_689_600.0  # 2025-01-01T00:00:00Z
@@ -78,8 +79,9 @@ def test_the_escalating_summary_reads_plainly() -> None:
     rng = np.random.default_rng(3)
     result = escalation(timeline(poisson(rng, 2, 0, 20), poisson(rng, 10, 20, 26)))
     assert result.escalating and result.recent is not None
+    until = plain_date(result.recent.end)
     assert result.describe().startswith(
-        f"Contact has gone up: {result.recent.count} times in the last 4 weeks against about "
+        f"Contact has gone up: {result.recent.count} times in the 4 weeks up to {until} against about "
     )
     assert result.confidence == "strong evidence of a rise (p < 0.001)"
 
@@ -147,7 +149,8 @@ def test_now_closes_the_window_and_ignores_later_contact() -> None:
     result = escalation(Series.from_utc(np.append(events, later + DAY)), now=later)
     assert result.recent is not None and result.recent.count == 0
     assert result.status == "not_escalating"
-    assert result.describe().startswith("Contact was not higher than before (no contact in the last 4 weeks")
+    expected = f"Contact was not higher than before (no contact in the 4 weeks up to {plain_date(later)}"
+    assert result.describe().startswith(expected)
 
 
 # --- not enough to say --------------------------------------------------------------------------------

@@ -13,11 +13,11 @@ import numpy as np
 import numpy.typing as npt
 
 from stalkproof.analysis.load import CaseEvents
+from stalkproof.analysis.series import DAY
+from stalkproof.analysis.settings import default_settings
 from stalkproof.analysis.timefmt import iso
 
 Mask = npt.NDArray[np.bool_]
-# A block only explains a new account that starts within this many days of it.
-NEW_AFTER_BLOCK_DAYS = 30
 
 
 @dataclass(frozen=True)
@@ -40,13 +40,14 @@ class AccountUse:
         return tuple(span for span in self.spans if span.after_block is not None)
 
     def describe(self) -> str:
+        days = default_settings().conduct.new_account_after_block_days
         if not self.spans:
             return "No account of theirs has contacted you yet in what is stored."
         text = f"{len(self.spans)} account{'s' if len(self.spans) != 1 else ''} of theirs contacted you."
         new = self.new_after_block
         if new:
             text += (
-                f" {len(new)} of them first appeared within {NEW_AFTER_BLOCK_DAYS} days after you blocked "
+                f" {len(new)} of them first appeared within {days:g} days after you blocked "
                 "them: this can show the accounts are the same person's."
             )
         return text
@@ -103,7 +104,7 @@ def _block_before(case: CaseEvents, block_times: npt.NDArray[np.float64], at: fl
     position = int(np.searchsorted(block_times, at, side="left"))
     if not position:
         return None
-    if at - block_times[position - 1] > NEW_AFTER_BLOCK_DAYS * 86_400:
+    if at - block_times[position - 1] > default_settings().conduct.new_account_after_block_days * DAY:
         return None
     return case.blocks[position - 1]
 

@@ -12,7 +12,8 @@ from typing import Any
 
 import numpy as np
 
-from stalkproof.analysis.load import DIARY, VICTIM, CaseEvents
+from stalkproof.analysis.load import DIARY, SUSPECT, VICTIM, CaseEvents
+from stalkproof.analysis.series import DAY
 from stalkproof.analysis.timefmt import iso, plain_date
 
 STOP_LABEL = "stop_request"
@@ -54,8 +55,8 @@ class AfterStop:
             return f"You asked them to stop or blocked them on {when}; no contact from them was found after."
         count = self.contacts_after_first
         return (
-            f"You asked them to stop or blocked them on {when}, and they contacted you "
-            f"{count} more time{'s' if count != 1 else ''} after that."
+            f"You asked them to stop or blocked them on {when}. After that there were {count} more "
+            f"contact{'s' if count != 1 else ''} or incident{'s' if count != 1 else ''} from them."
         )
 
     def to_json(self, case: CaseEvents) -> dict[str, Any]:
@@ -95,11 +96,16 @@ def stop_requests(case: CaseEvents) -> list[tuple[int, str]]:
 
 
 def after_stop(case: CaseEvents, conduct: np.ndarray[Any, np.dtype[np.bool_]]) -> AfterStop:
-    """`conduct` marks the suspects' events (contact and incidents) to look for after each request."""
-    contact_indexes = np.flatnonzero(conduct)
-    contact_times = case.at[contact_indexes]  # in time order, as the case is
+    """`conduct` marks the suspects' events; what counts after a request is their own messages, calls and
+    posts, and incidents in the diary, but not the diary notes that record the request or block itself."""
     requests = stop_requests(case)
-    request_times = case.at[[index for index, _ in requests]] if requests else np.empty(0)
+    counted = conduct & (case.author_is(SUSPECT) | case.author_is(DIARY))
+    counted[[index for index, _ in requests]] = False
+    contact_indexes = np.flatnonzero(counted)
+    contact_times = case.at[contact_indexes]  # in time order, as the case is
+    # A request known only by its date counts from the end of that day: what came earlier that day may
+    # have come before it. (Such dates are stored at midday.)
+    request_times = np.array([case.at[i] + (0.0 if case.timed[i] else DAY / 2) for i, _ in requests])
     positions = np.searchsorted(contact_times, request_times, side="right")
     turns = []
     for number, ((index, what), position) in enumerate(zip(requests, positions.tolist(), strict=True)):

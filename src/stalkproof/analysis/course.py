@@ -27,6 +27,7 @@ from stalkproof.analysis.load import VICTIM, CaseEvents, load_case
 from stalkproof.analysis.persistence import Persistence, persistence
 from stalkproof.analysis.replies import Replies, replies
 from stalkproof.analysis.rhythm import Rhythm, profile
+from stalkproof.analysis.settings import default_settings
 from stalkproof.analysis.together import Together, together
 from stalkproof.vault.vault import Vault
 
@@ -34,8 +35,8 @@ Mask = npt.NDArray[np.bool_]
 BURSTS_SHOWN = 20
 NOT_LEGAL_ADVICE = (
     "This analysis counts and sorts what is stored in this case. It is information to help you tell what "
-    "happened, not a legal finding or a measure of danger. If you are in danger now, call 999 (UK) or "
-    "911 (US)."
+    "happened, not a legal finding or a measure of danger. If you are in danger now, call the emergency "
+    "number (999 in the UK, 112 in the EU, 911 in the US)."
 )
 
 
@@ -66,6 +67,16 @@ class Analysis:
     def persistence_days(self) -> float:
         return self.persistence.duration_days
 
+    def unmarked_events(self) -> int:
+        """Events from accounts attributed to no one (not the person's own), which the analysis leaves out
+        while there are suspects."""
+        if self.scope != "suspects":
+            return 0
+        case = self.case
+        unmarked = [i for i, account in enumerate(case.accounts) if account.party_id is None]
+        own = case.author_is(VICTIM)
+        return int((np.isin(case.account, unmarked) & ~own).sum()) if unmarked else 0
+
     def summary(self) -> list[str]:
         """The picture in a few plain sentences, most important first."""
         lines = [self._scope_sentence(), self.weekly.describe(), self.escalation.describe()]
@@ -78,6 +89,12 @@ class Analysis:
         lines += [self.rhythm.describe(), self.persistence.describe(), self.channels.describe()]
         if self.together.several:
             lines.append(self.together.describe())
+        unmarked = self.unmarked_events()
+        if unmarked:
+            lines.append(
+                f"{unmarked:,} events came from accounts nobody is marked for yet, so they are not counted "
+                "above. 'stalkproof party accounts' lists them; 'stalkproof party link' says whose they are."
+            )
         shown_four = [item.name for item in self.four if item.shown]
         if shown_four:
             lines.append(f"Warning signs (FOUR) the evidence shows: {', '.join(shown_four)}.")
@@ -121,6 +138,7 @@ class Analysis:
             "impersonation": self.impersonation.to_json(case),
             "unanswered": self.replies.to_json(),
             "flags": self.flag_counts,
+            "unmarked_events": self.unmarked_events(),
             "flag_rules_version": case.flag_rules_version,
         }
 
@@ -149,7 +167,10 @@ def analyse(case: CaseEvents, now: float | None = None) -> Analysis:
         active_weeks=lasting.weeks_with_contact,
         busiest_day=int(rates.counts(series, "day").counts.max()) if len(series) else 0,
         bursts=len(found_bursts),
-        night_share=rhythm.night_share if rhythm.total else None,
+        # A share of two or three messages says nothing: below the minimum it is left out of FOUR.
+        night_share=rhythm.night_share
+        if rhythm.total >= default_settings().conduct.night_share_min_events
+        else None,
         contacts_after_stop=stop.contacts_after_first,
         stop_found=stop.first is not None,
         unanswered=answered.unanswered,

@@ -24,6 +24,7 @@ from scipy import special, stats
 from stalkproof.analysis.rates import iso_utc, plain_number
 from stalkproof.analysis.series import DAY, WEEK, Series
 from stalkproof.analysis.settings import ChangePointRule, EscalationRule, PatternSettings, default_settings
+from stalkproof.analysis.timefmt import plain_date
 
 Status = Literal["escalating", "not_escalating", "not_enough_history", "no_contact"]
 Floats = npt.NDArray[np.float64]
@@ -149,13 +150,15 @@ class Escalation:
                 "There is not yet enough history to tell whether contact is going up: that needs at least "
                 f"{_span(self.min_baseline_days)} of records before the last {recent}."
             )
-        now = f"{_times(self.recent.count)} in the last {recent}"
+        # The window ends at the last contact (or the time asked for), which may be long ago: say so.
+        until = plain_date(self.recent.end)
+        now = f"{_times(self.recent.count)} in the {recent} up to {until}"
         before = f"about {plain_number(self.baseline.per_week / 7 * self.recent_days)} in a typical {recent}"
         if self.escalating:
             return f"Contact has gone up: {now} against {before} before. This is {self.confidence}."
         if self.recent.per_week > self.baseline.per_week:
             why = (
-                "but the difference could be chance"
+                "but that is too few to be sure it is a real rise"
                 if self.p_value is None or self.p_value >= self.alpha
                 else f"but by less than {self.min_rate_ratio:g} times"
             )

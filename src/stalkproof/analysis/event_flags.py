@@ -18,12 +18,15 @@ def flags_for_rows(rows: Iterable[Mapping[str, Any]], who: WhoIsWho, flagger: Fl
         if not words:
             found.append([])
             continue
-        author, _ = who.author_and_suspect(row["kind"], who.account(row["sender_account_id"]), row["parties"])
+        account = who.account(row["sender_account_id"])
+        author, _ = who.author_and_suspect(row["kind"], account, row["parties"], row["behaviours"])
         found.append(flagger.flags(words, author=author))
     return found
 
 
-def flag_json(flag: Flag, text: str | None = None) -> dict[str, Any]:
+def flag_json(flag: Flag, text: str | None = None, searched: str = "text") -> dict[str, Any]:
+    """`searched` names the text the span indexes: the text as found, or its search copy
+    (`text_normalised`, which differs only where invisible or look-alike characters were tidied)."""
     item: dict[str, Any] = {
         "label": flag.label,
         "kind": flag.kind,
@@ -32,7 +35,15 @@ def flag_json(flag: Flag, text: str | None = None) -> dict[str, Any]:
         "rule": flag.rule,
         "behaviour": flag.behaviour,
         "span": [flag.start, flag.end],
+        "span_of": searched,
     }
     if text is not None:
         item["matched"] = text[flag.start : flag.end]
     return item
+
+
+def searched_text(row: Mapping[str, Any]) -> tuple[str | None, str]:
+    """The text flags were found in, and its column name."""
+    if row.get("text_normalised"):
+        return row["text_normalised"], "text_normalised"
+    return row["text"], "text"

@@ -31,7 +31,7 @@ def activity(analysis: Analysis) -> Figure:
         change_point=_date(point.at) if point else None,
         change_note=point.describe() if point else None,
         recent_from=_date(escalation.recent.start) if escalation.recent and escalation.baseline else None,
-        recent_label="Last 4 weeks (tested for escalation)",
+        recent_label=f"Last {escalation.recent_days} days (tested for escalation)",
         title="Contact over time",
     )
 
@@ -46,8 +46,11 @@ def time_of_day(analysis: Analysis) -> Figure:
 
 def channels(analysis: Analysis) -> Figure:
     case = analysis.case
-    indexes = np.flatnonzero(analysis.conduct)
-    series = case.series(analysis.conduct)
+    # As in channels.py: a diary entry naming no app is not a way they made contact.
+    diary = case.channels.index("diary") if "diary" in case.channels else -1
+    chosen = analysis.conduct & (case.channel != diary)
+    indexes = np.flatnonzero(chosen)
+    series = case.series(chosen)
     weeks = week_start(local_days(series)) if len(series) else np.empty(0, np.int64)
     if not len(weeks):
         return charts.channels_over_time([], {}, title="Ways they made contact, by week")

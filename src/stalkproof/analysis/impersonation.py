@@ -13,8 +13,8 @@ from difflib import SequenceMatcher
 from typing import Any
 
 from stalkproof.analysis.load import CaseEvents
+from stalkproof.analysis.settings import default_settings
 
-SIMILAR = 0.85
 IMPERSONATION_LABEL = "impersonation"
 
 
@@ -71,7 +71,7 @@ def impersonation(case: CaseEvents) -> Impersonation:
             if account.party_id == subject.id or not account.display_name or not own:
                 continue
             similarity = SequenceMatcher(None, own, _simple(account.display_name)).ratio()
-            if similarity >= SIMILAR:
+            if similarity >= default_settings().conduct.look_alike_similarity:
                 look_alikes.append(LookAlike(account.label, account.display_name, similarity))
     flagged = tuple(
         item.index for item in case.flagged if any(flag.label == IMPERSONATION_LABEL for flag in item.flags)

@@ -27,6 +27,8 @@ from stalkproof.vault.schema import accounts, attributions, events, parties
 PAGE = 20_000
 DEFAULT_LANGUAGES = ("en",)
 
+# Which suspect an event is by or about, where it is none of them.
+NOBODY, UNNAMED = -1, -2
 # Who wrote an event, as the flag rules and the measures need it.
 SUSPECT, VICTIM, DIARY, OTHER = "suspect", "victim", "diary", "other"
 AUTHORS = (SUSPECT, VICTIM, DIARY, OTHER)
@@ -76,7 +78,7 @@ class CaseEvents:
     channels: list[str]
     account: npt.NDArray[np.int32]  # index into accounts, -1 for none
     author: npt.NDArray[np.int8]  # index into AUTHORS
-    suspect: npt.NDArray[np.int16]  # index into people of the suspect it is by or about, -1 for none
+    suspect: npt.NDArray[np.int16]  # index into people of the suspect it is by or about; NOBODY; UNNAMED
     flagged: list[EventFlags]
     blocks: list[int]  # indexes of events that record the person blocking someone
     blocked_platforms: dict[int, frozenset[str]]  # block event -> the account platforms its words name
@@ -91,8 +93,10 @@ class CaseEvents:
         return chosen
 
     def by_suspects(self) -> npt.NDArray[np.bool_]:
-        """What the suspects did: their accounts' events and diary entries about them."""
-        return self.suspect >= 0
+        """What the suspects did: their accounts' events and diary entries about them (including
+        incidents that name nobody when there are several suspects: UNNAMED)."""
+        chosen: npt.NDArray[np.bool_] = self.suspect != NOBODY
+        return chosen
 
     def series(self, mask: npt.NDArray[np.bool_] | None = None, *, timed_only: bool = False) -> Series:
         chosen = np.ones(len(self.ids), np.bool_) if mask is None else mask
@@ -189,14 +193,14 @@ class WhoIsWho:
         roles = {person.id: person.role for person in people}
         self.person_index = {person.id: i for i, person in enumerate(people)}
         self.suspect_ids = {person.id for person in people if person.role == "suspect"}
-        self.account_author = [_author_of(roles.get(account.party_id or "")) for account in known]
+        self.account_author = [_author_of(account, roles.get(account.party_id or "")) for account in known]
         self.account_suspect = [
             self.person_index[account.party_id] if account.party_id in self.suspect_ids else -1
             for account in known
         ]
         only = [self.person_index[pid] for pid in self.suspect_ids]
         # A diary entry that names nobody is about the suspect when there is only one.
-        self.sole_suspect = only[0] if len(only) == 1 else -1
+        self.sole_suspect = only[0] if len(only) == 1 else (UNNAMED if only else NOBODY)
 
     @classmethod
     def of_case(cls, connection: Connection, case_id: str) -> WhoIsWho:
@@ -205,12 +209,21 @@ class WhoIsWho:
     def account(self, account_id: str | None) -> int:
         return self.account_index.get(account_id, -1) if account_id else -1
 
-    def author_and_suspect(self, kind: str, account: int, named: str | None) -> tuple[str, int]:
+    def author_and_suspect(
+        self, kind: str, account: int, named: str | None, behaviours: str | None = None
+    ) -> tuple[str, int]:
+        """Who wrote an event, and which suspect it is by or about (NOBODY, or UNNAMED for an incident
+        in the diary that names no one while there are several suspects)."""
         if kind == "diary":
             about = [self.person_index[pid] for pid in _decode(named) if pid in self.suspect_ids]
-            return DIARY, about[0] if about else (self.sole_suspect if not named else -1)
+            if about:
+                return DIARY, about[0]
+            # A diary note naming no one is about the suspect only when it records something they did
+            # (a behaviour code): "Reported it to the police" is the person's own step, not an incident.
+            incident = bool(set(_decode(behaviours)) - {"other"})
+            return DIARY, self.sole_suspect if incident and not named else NOBODY
         if account < 0:
-            return OTHER, -1
+            return OTHER, NOBODY
         return self.account_author[account], self.account_suspect[account]
 
 
@@ -256,8 +269,8 @@ class _Builder:
         )
         accounts = [self.who.account(sender) for sender in senders]
         self.account.extend(accounts)
-        authors = [self.who.author_and_suspect(kind, account, people) for kind, account, people in
-                   zip(kinds, accounts, named, strict=True)]  # fmt: skip
+        authors = [self.who.author_and_suspect(kind, account, people, codes) for kind, account, people, codes
+                   in zip(kinds, accounts, named, behaviours, strict=True)]  # fmt: skip
         self.author.extend(AUTHORS.index(author) for author, _ in authors)
         self.suspect.extend(suspect for _, suspect in authors)
         for offset, recorded in enumerate(behaviours):
@@ -276,10 +289,14 @@ class _Builder:
             # A block is something the person did: their own messages, their diary, or the app's own
             # note in their export ("You blocked this contact").
             if author in (VICTIM, DIARY) or kind == "system":
-                said = " ".join(filter(None, (searches[offset] or texts[offset], actions[offset])))
-                if self.block_finder.records_block(said):
+                # Diary actions are a list ("Blocked number"): each is its own line, so "^blocked" sees it.
+                steps = "\n".join(_decode(actions[offset]))
+                said = "\n".join(filter(None, (searches[offset] or texts[offset], steps)))
+                clauses = self.block_finder.block_clauses(said)
+                if clauses:
                     self.blocks.append(first + offset)
-                    self.blocked_platforms[first + offset] = self.block_finder.platforms_named(said)
+                    platforms = self.block_finder.platforms_named(" ".join(clauses))
+                    self.blocked_platforms[first + offset] = platforms
 
     def finish(self) -> CaseEvents:
         utc = np.concatenate(self.utc) if self.utc else np.empty(0, np.float64)
@@ -309,10 +326,12 @@ class _Builder:
         )
 
 
-def _author_of(role: str | None) -> str:
+def _author_of(account: AccountInfo, role: str | None) -> str:
     if role == "suspect":
         return SUSPECT
-    if role == "subject":
+    # An import names the exporter's own account "self" (sms:self): it is the person's, unless they said
+    # otherwise.
+    if role == "subject" or (role is None and account.identifier == "self"):
         return VICTIM
     return OTHER
 

@@ -14,7 +14,7 @@ import numpy as np
 import numpy.typing as npt
 
 from stalkproof.analysis.load import CaseEvents
-from stalkproof.analysis.series import DAY
+from stalkproof.analysis.settings import default_settings
 
 Mask = npt.NDArray[np.bool_]
 CONTACT_KINDS = ("message", "call")
@@ -35,7 +35,7 @@ class Replies:
         share = round(100 * self.unanswered / self.contacts)
         return (
             f"{self.unanswered} of their {self.contacts} messages and calls ({share}%) had no reply from you "
-            "on the same app within a day."
+            "on the same app soon after."
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -45,8 +45,9 @@ class Replies:
             "contacts": self.contacts,
             "unanswered": self.unanswered,
             "ratio": round(ratio, 3) if ratio is not None else None,
-            "method": "a message or call counts as answered if you wrote on the same channel before their "
-            "next one there, within 24 hours",
+            "method": "a message or call counts as answered if you wrote anything on the same app before "
+            f"their next one there, within {default_settings().conduct.reply_window_hours:g} hours (a rough "
+            "measure: it does not check who your message was to)",
         }
 
 
@@ -55,11 +56,12 @@ def replies(case: CaseEvents, conduct: Mask, own: Mask) -> Replies:
     contact_kinds = [case.kinds.index(kind) for kind in CONTACT_KINDS if kind in case.kinds]
     is_contact = conduct & np.isin(case.kind, contact_kinds) & (case.account >= 0)
     contacts = unanswered = 0
+    window = default_settings().conduct.reply_window_hours * 3600
     for channel in np.unique(case.channel[is_contact]):
         theirs = np.sort(case.at[is_contact & (case.channel == channel)])
         mine = np.sort(case.at[own & (case.channel == channel)])
         next_theirs = np.append(theirs[1:], np.inf)
-        deadline = np.minimum(next_theirs, theirs + DAY)
+        deadline = np.minimum(next_theirs, theirs + window)
         # The first reply of mine at or after each of their messages (strictly after, to skip echoes).
         first_reply = np.searchsorted(mine, theirs, side="right")
         reply_at = np.append(mine, np.inf)[first_reply]

@@ -73,6 +73,14 @@ class EscalationRule(Strict):
     change_point: ChangePointRule
 
 
+class ConductRule(Strict):
+    why: str = Field(min_length=1)
+    new_account_after_block_days: float = Field(gt=0)
+    reply_window_hours: float = Field(gt=0)
+    look_alike_similarity: float = Field(gt=0, le=1)
+    night_share_min_events: int = Field(ge=1)
+
+
 class PatternSettings(Strict):
     version: str = Field(min_length=1)
     reviewed: date
@@ -83,6 +91,7 @@ class PatternSettings(Strict):
     bursts: BurstRule
     trend: TrendRule
     escalation: EscalationRule
+    conduct: ConductRule
 
 
 @cache

@@ -14,7 +14,7 @@ import numpy as np
 import numpy.typing as npt
 
 from stalkproof.analysis.load import CaseEvents
-from stalkproof.analysis.series import DAY
+from stalkproof.analysis.rates import iso_day, local_days
 
 Mask = npt.NDArray[np.bool_]
 
@@ -35,8 +35,8 @@ class Together:
         names = ", ".join(f"{name} ({count})" for name, count in self.parties)
         return (
             f"{len(self.parties)} people are recorded as doing this: {names}. On {self.shared_days} "
-            f"day{'s' if self.shared_days != 1 else ''} more than one of them acted. When people act "
-            "together, tell the police: it can be conspiracy to stalk."
+            f"day{'s' if self.shared_days != 1 else ''} more than one of them acted. You may want to tell "
+            "the police that more than one person is involved."
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -50,13 +50,14 @@ class Together:
 
 
 def together(case: CaseEvents, conduct: Mask) -> Together:
-    who = case.suspect[conduct]
-    days = np.floor(case.at[conduct] / DAY).astype(np.int64)
-    acted = [(case.people[int(code)].name, int((who == code).sum())) for code in np.unique(who) if code >= 0]
+    named = conduct & (case.suspect >= 0)  # incidents naming no one cannot show who acted
+    who = case.suspect[named].astype(np.int64)
+    acted = [(case.people[int(code)].name, int((who == code).sum())) for code in np.unique(who)]
     if len(acted) < 2:
         return Together(tuple(acted), 0, ())
-    pairs = np.unique(np.stack([days, who.astype(np.int64)]), axis=1)
+    days = local_days(case.series(named))  # the person's own calendar days, as every measure uses
+    pairs = np.unique(np.stack([days, who]), axis=1)
     day_values, people_per_day = np.unique(pairs[0], return_counts=True)
     shared = day_values[people_per_day >= 2]
-    examples = tuple(str(np.datetime64(int(value), "D")) for value in shared[:10])
+    examples = tuple(iso_day(int(value)) for value in shared[:10])
     return Together(tuple(sorted(acted, key=lambda item: -item[1])), len(shared), examples)

@@ -10,7 +10,7 @@ from rich.panel import Panel
 from rich.table import Table
 
 from stalkproof.analysis.course import Analysis, analyse_case
-from stalkproof.analysis.event_flags import flag_json, flags_for_rows
+from stalkproof.analysis.event_flags import flag_json, flags_for_rows, searched_text
 from stalkproof.analysis.figures import write_charts
 from stalkproof.analysis.flags import Flagger
 from stalkproof.analysis.load import WhoIsWho
@@ -73,7 +73,6 @@ def flags(
         who = WhoIsWho.of_case(connection, chosen.id)
     items: list[dict[str, Any]] = []
     for row, found in zip(rows, flags_for_rows(rows, who, flagger), strict=True):
-        text = row.get("text_normalised") or row["text"]
         for flag in found:
             if label and flag.label != label:
                 continue
@@ -82,7 +81,7 @@ def flags(
                     "event_id": row["entry_id"],
                     "event_label": f"D{row['number']}" if row["number"] else None,
                     "occurred_at": row["occurred_at"],
-                    **flag_json(flag, text),
+                    **flag_json(flag, *searched_text(row)),
                 }
             )
     emit(as_json, items, lambda: _show_flags(items))

@@ -10,7 +10,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from stalkproof.analysis.event_flags import flag_json, flags_for_rows
+from stalkproof.analysis.event_flags import flag_json, flags_for_rows, searched_text
 from stalkproof.analysis.flags import Flagger
 from stalkproof.analysis.load import WhoIsWho
 from stalkproof.cli.common import CaseOption, JsonOption, VaultOption, emit, opened_case, out
@@ -46,8 +46,8 @@ def events(
             else None
         )
         chosen_filter = TimelineFilter(
-            since=parse_when(since).utc if since else None,
-            until=parse_when(until).utc if until else None,
+            since=_edge(since, "T00:00:00") if since else None,
+            until=_edge(until, "T23:59:59.999999") if until else None,
             channel=channel,
             kind=kind,
             party_id=party_id,
@@ -59,7 +59,7 @@ def events(
         if flag and not any(one.label == flag for one in found):
             continue
         item = event_json(row)
-        item["flags"] = [flag_json(one, row.get("text_normalised") or row["text"]) for one in found]
+        item["flags"] = [flag_json(one, *searched_text(row)) for one in found]
         items.append(item)
     if as_csv:
         _write_csv(items)
@@ -89,6 +89,12 @@ def _write_csv(items: list[dict[str, Any]]) -> None:
             "source_sha256": source["sha256"],
         }
         writer.writerow(["" if flat.get(name) is None else flat[name] for name in CSV_FIELDS])
+
+
+def _edge(text: str, time_of_day: str) -> str:
+    """A date alone means the whole day: from its first moment (--since) or to its last (--until)."""
+    moment = parse_when(text)
+    return parse_when(moment.local + time_of_day).utc if moment.precision == "day" else moment.utc
 
 
 def event_json(row: dict[str, Any]) -> dict[str, Any]:

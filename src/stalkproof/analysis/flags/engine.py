@@ -27,10 +27,11 @@ from stalkproof.analysis.flags.rules import (
     compile_pattern,
     expand,
     load_language,
+    trigger_words,
 )
+from stalkproof.analysis.flags.words import text_words
 
-# Trigger words are ASCII letters (see rules.Trigger), so the text's words are runs of ASCII letters.
-_WORDS = re.compile(r"[a-z]+").findall
+_WORD_REST = re.compile(r"\w*").match
 _QUOTE_CHARS = 80
 
 
@@ -73,7 +74,7 @@ class _Context:
     negation_before: re.Pattern[str]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)  # compared and hashed by identity: rules are unique
 class _CompiledRule:
     id: str
     label: str
@@ -99,10 +100,12 @@ class _CompiledRule:
         """The flag for this match, or None when the context rules it out or the score is too low."""
         start, end = found.span()
         context = self.context
-        low, high = max(0, start - context.window), end + context.window
-        if self.requires is not None and self.requires.search(text, low, high) is None:
-            return None
+        # The window never ends inside a word: cues are whole words, and a cut one would not be.
+        low, high = max(0, start - context.window), _word_end(text, end + context.window)
+        # `unless` first: its word lists are usually the shorter, and one ruling out the match saves the other.
         if self.unless is not None and self.unless.search(text, low, high) is not None:
+            return None
+        if self.requires is not None and self.requires.search(text, low, high) is None:
             return None
         score = self.score
         if self.negatable and self._denied(text, start, end):
@@ -126,6 +129,12 @@ class _CompiledRule:
         )
 
 
+def _word_end(text: str, index: int) -> int:
+    """`index`, moved past the rest of any word it falls inside."""
+    found = _WORD_REST(text, index)
+    return found.end() if found else index
+
+
 def _quoted(matched: str) -> str:
     plain = " ".join(matched.split())
     return plain if len(plain) <= _QUOTE_CHARS else plain[: _QUOTE_CHARS - 1].rstrip() + "…"
@@ -133,10 +142,10 @@ def _quoted(matched: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class _Plan:
-    """For one author: every trigger word, and which rules (by index) each one wakes."""
+    """For one author: every trigger word, and the rules each one wakes."""
 
     words: frozenset[str]
-    rules_by_word: dict[str, tuple[int, ...]]
+    rules_by_word: dict[str, tuple[_CompiledRule, ...]]
 
 
 class Flagger:
@@ -145,9 +154,7 @@ class Flagger:
     rules_version: str
 
     def __init__(self, rule_sets: Sequence[RuleSet]) -> None:
-        self._rules: tuple[_CompiledRule, ...] = tuple(
-            rule for rule_set in rule_sets for rule in _compile_rule_set(rule_set)
-        )
+        self._rules = _compile_rules(rule_sets)
         self._labels = list(dict.fromkeys(family.label for rs in rule_sets for family in rs.families))
         self._plans = {author: _plan(self._rules, author) for author in AUTHORS}
         self.rules_version = "+".join(rule_set.version for rule_set in rule_sets)
@@ -167,28 +174,36 @@ class Flagger:
     def flags(self, text: str, *, author: str = "other") -> list[Flag]:
         """The flags for `text` written by `author` ("suspect", "victim", "diary" or "other")."""
         plan = self._plans.get(author) or self._plan_for(author)
-        tokens = _WORDS(text.lower())
+        tokens = text_words(text)
         words = plan.words.intersection(tokens)
         if not words:
             return []
+        by_word = plan.rules_by_word
         if len(words) == 1:
-            candidates: Iterable[int] = plan.rules_by_word[next(iter(words))]
+            candidates: Iterable[_CompiledRule] = by_word[next(iter(words))]
         else:
-            candidates = sorted({index for word in words for index in plan.rules_by_word[word]})
-        rules = self._rules
-        present = set(tokens)
-        woken = [index for index in candidates if not rules[index].triggers_also.isdisjoint(present)]
-        return self._match(text, author, woken) if woken else []
+            # In any order: which flags are kept does not depend on the order they were found in.
+            candidates = {rule for word in words for rule in by_word[word]}
+        present = frozenset(tokens)
+        found: list[Flag] = []
+        for rule in candidates:
+            if rule.triggers_also.isdisjoint(present):
+                continue
+            for match in rule.regex.finditer(text):
+                flag = rule.judge(text, match, author)
+                if flag is not None:
+                    found.append(flag)
+        return _best(found) if found else found
 
     def missing_triggers(self, text: str, *, author: str = "other") -> list[str]:
         """Ids of rules that would flag `text` but are never tried on it, because none of their trigger
         words occur in it: a check for whoever edits the rule files."""
         self._plan_for(author)
-        words = set(_WORDS(text.lower()))
+        words = set(text_words(text))
         return sorted(
             {
                 flag.rule
-                for flag in self._match(text, author, range(len(self._rules)), keep_overlaps=True)
+                for flag in self._match(text, author, keep_overlaps=True)
                 if not self._rule(flag.rule).woken_by(words)
             }
         )
@@ -202,18 +217,15 @@ class Flagger:
     def _rule(self, rule_id: str) -> _CompiledRule:
         return next(rule for rule in self._rules if rule.id == rule_id)
 
-    def _match(
-        self, text: str, author: str, candidates: Iterable[int], keep_overlaps: bool = False
-    ) -> list[Flag]:
-        found: list[Flag] = []
-        for index in candidates:
-            rule = self._rules[index]
-            if author not in rule.authors:
-                continue
-            for match in rule.regex.finditer(text):
-                flag = rule.judge(text, match, author)
-                if flag is not None:
-                    found.append(flag)
+    def _match(self, text: str, author: str, keep_overlaps: bool = False) -> list[Flag]:
+        """What every rule for `author` finds in `text`, trigger words or not."""
+        found = [
+            flag
+            for rule in self._rules
+            if author in rule.authors
+            for match in rule.regex.finditer(text)
+            if (flag := rule.judge(text, match, author)) is not None
+        ]
         return found if keep_overlaps or not found else _best(found)
 
 
@@ -258,20 +270,18 @@ def _compile_context(settings: LanguageSettings) -> _Context:
     )
 
 
-def _compile_rule_set(rule_set: RuleSet) -> list[_CompiledRule]:
-    settings = rule_set.settings
-    context = _compile_context(settings)
-    suffixes = settings.trigger_suffixes
-    return [
-        _compile_rule(family, rule, settings.macros, context, suffixes)
-        for family in rule_set.families
-        for rule in family.rules
-    ]
+def _compile_rules(rule_sets: Sequence[RuleSet]) -> tuple[_CompiledRule, ...]:
+    compiled: list[_CompiledRule] = []
+    for rule_set in rule_sets:
+        context = _compile_context(rule_set.settings)
+        for family in rule_set.families:
+            for rule in family.rules:
+                compiled.append(_compile_rule(family, rule, rule_set.settings, context))
+    return tuple(compiled)
 
 
-def _compile_rule(
-    family: Family, rule: Rule, macros: dict[str, list[str]], context: _Context, suffixes: list[str]
-) -> _CompiledRule:
+def _compile_rule(family: Family, rule: Rule, settings: LanguageSettings, context: _Context) -> _CompiledRule:
+    macros, suffixes = settings.macros, settings.trigger_suffixes
     return _CompiledRule(
         id=rule.id,
         label=family.label,
@@ -285,29 +295,17 @@ def _compile_rule(
         unless=compile_pattern(rule.unless, macros) if rule.unless else None,
         negatable=rule.negatable,
         softenable=rule.softenable,
-        triggers=frozenset(_trigger_words(rule.triggers, suffixes)),
+        triggers=frozenset(trigger_words(rule.triggers, suffixes)),
         # No second list means no second condition: every text passes it.
-        triggers_also=frozenset(_trigger_words(rule.triggers_also, suffixes)) or _ANY_WORDS,
+        triggers_also=frozenset(trigger_words(rule.triggers_also, suffixes)) or _ANY_WORDS,
         context=context,
     )
 
 
-def _trigger_words(triggers: list[str], suffixes: list[str]) -> list[str]:
-    """Trigger words with a trailing * stand for the word and the word plus each suffix."""
-    words: list[str] = []
-    for trigger in triggers:
-        if trigger.endswith("*"):
-            stem = trigger[:-1]
-            words += [stem] + [stem + suffix for suffix in suffixes]
-        else:
-            words.append(trigger)
-    return words
-
-
 def _plan(rules: Sequence[_CompiledRule], author: str) -> _Plan:
-    by_word: dict[str, list[int]] = {}
-    for index, rule in enumerate(rules):
+    by_word: dict[str, list[_CompiledRule]] = {}
+    for rule in rules:
         if author in rule.authors:
             for word in rule.triggers:
-                by_word.setdefault(word, []).append(index)
-    return _Plan(frozenset(by_word), {word: tuple(indices) for word, indices in by_word.items()})
+                by_word.setdefault(word, []).append(rule)
+    return _Plan(frozenset(by_word), {word: tuple(woken) for word, woken in by_word.items()})

@@ -297,6 +297,18 @@ def _literal_marks(pattern: str) -> str:
     return "".join(out)
 
 
+def trigger_words(triggers: list[str], suffixes: list[str]) -> list[str]:
+    """Trigger words with a trailing * stand for the word and the word plus each suffix."""
+    words: list[str] = []
+    for trigger in triggers:
+        if trigger.endswith("*"):
+            stem = trigger[:-1]
+            words += [stem] + [stem + suffix for suffix in suffixes]
+        else:
+            words.append(trigger)
+    return words
+
+
 def whole_words(regex: str) -> str:
     return rf"(?<!\w)(?:{regex})(?!\w)"
 
@@ -312,16 +324,18 @@ def compile_pattern(
     parts: list[str] = []
     for item in sources:
         try:
-            parts.append(whole_words(expand(item.strip(), macros)))
+            parts.append(f"(?:{expand(item.strip(), macros)})")
         except ValueError as error:
             raise _unusable(item, error, path, rule_id) from error
     try:
-        # The same string compiled again (by the engine, after the loader) comes from re's own cache.
-        return re.compile("|".join(parts), re.IGNORECASE)
+        # One word-boundary check around all the alternatives, not one per alternative: the same matches
+        # in the same order of preference, found several times faster. The same string compiled again (by
+        # the engine, after the loader) comes from re's own cache.
+        return re.compile(whole_words("|".join(parts)), re.IGNORECASE)
     except re.error:
         for item, part in zip(sources, parts, strict=True):
             try:
-                re.compile(part, re.IGNORECASE)
+                re.compile(whole_words(part), re.IGNORECASE)
             except re.error as error:
                 raise _unusable(item, error, path, rule_id) from error
         raise
