@@ -1,9 +1,10 @@
 """Course-of-conduct analysis benchmark: `python bench/analysis.py` (see `--help` for sizes).
 
-1. Builds a case of 1,000,000 events in a fresh SQLCipher vault (not timed): three suspect accounts on
-   WhatsApp, SMS and email (one appearing after a block), the person's own replies, diary entries and a
-   stop request, over two years with a rise at the end. Texts are a realistic mix, mostly everyday chat
-   with a few threats and "I saw you at…" messages, from a fixed seed.
+1. Builds a case of 1,000,000 events in a fresh SQLCipher vault (not timed): four suspect accounts
+   (WhatsApp, two SMS numbers, the second appearing after a block, and email with longer texts), the
+   person's own replies (many of them stop requests) and a block, diary entries, over two years with a
+   rise at the end. Texts are put together from parts (some with emoji and accented letters), mostly
+   everyday chat with a few threats and "I saw you at…" messages, from a fixed seed.
 2. In a fresh child process, the full analysis as `stalkproof analyse` runs it: read every event from
    the vault, flag every text with the rules, and compute every measure (rates, trend, escalation with
    its change point, time of day, bursts, persistence, contact after stop, channels, accounts, several
@@ -48,7 +49,23 @@ BATCH = 20_000
 
 # Texts are put together from parts, so nearly every message is different (as in a real chat): the
 # flag rules cannot be helped by repeats.
-OPENERS = ("", "Hey", "Sam", "Listen", "Babe", "Ok so", "Honestly", "Right", "Look", "Hi")
+OPENERS = (
+    "",
+    "Hey",
+    "Sam",
+    "Listen",
+    "Babe",
+    "Ok so",
+    "Honestly",
+    "Right",
+    "Look",
+    "Hi",
+    "Sam ❤️",
+    "😡",
+    "I’m serious,",
+    "Zoë says",
+    "Ünal told me",
+)
 BODIES = (
     "can we talk about {thing}",
     "why are you ignoring me about {thing}",
@@ -118,7 +135,7 @@ def build_case(folder: Path, total: int, seed: int) -> None:
     with vault:
         case = create_case(vault, "bench")
         add_party(vault, case.id, "Sam", "subject", ["whatsapp:Sam", "sms:self", "email:sam@example.org"])
-        add_party(
+        alex = add_party(
             vault,
             case.id,
             "Alex",
@@ -127,7 +144,7 @@ def build_case(folder: Path, total: int, seed: int) -> None:
         )
         ids = _account_ids(vault, case.id)
         chooser = random.Random(seed)
-        for batch in _batches(total, ids, chooser):
+        for batch in _batches(total, ids, alex.id, chooser):
             with vault.write() as writer:
                 add_events(writer, case.id, batch)
 
@@ -138,41 +155,56 @@ def _account_ids(vault: Vault, case_id: str) -> dict[str, str]:
         return {f"{row['platform']}:{row['identifier']}": row["id"] for row in rows}
 
 
-def _batches(total: int, ids: dict[str, str], chooser: random.Random) -> Iterator[list[EventDraft]]:
+def _batches(
+    total: int, ids: dict[str, str], alex: str, chooser: random.Random
+) -> Iterator[list[EventDraft]]:
     start = datetime(2024, 1, 1, tzinfo=UTC)
     span = timedelta(days=730).total_seconds()
     # More contact towards the end: times drawn with a density rising over the two years.
     times = sorted(span * chooser.random() ** 0.7 for _ in range(total))
-    channels = (("whatsapp", "whatsapp:Alex", "whatsapp:Sam"), ("sms", "sms:+447700900666", "sms:self"))
     batch: list[EventDraft] = []
     for number, offset in enumerate(times):
         at = start + timedelta(seconds=offset)
-        channel, theirs, mine = channels[0] if offset < span * 0.6 else channels[1]
-        if offset > span * 0.9:
-            theirs = "sms:+447700900777"  # a new number after the block
-        own = chooser.random() < 0.15
-        text = _fill(chooser, chooser.choice(OWN)) if own else _their_text(chooser)
         if number == total // 2:
-            text, own = "I blocked him on WhatsApp", True
-        batch.append(
-            EventDraft(
-                kind="message",
-                moment=Moment(
-                    at.strftime("%Y-%m-%dT%H:%M:%S.000000Z"),
-                    at.strftime("%Y-%m-%dT%H:%M:%S"),
-                    "UTC",
-                    "second",
-                ),
-                text=text,
-                channel=channel,
-                sender_account_id=ids[mine if own else theirs],
-            )
-        )
+            draft = _message(at, "whatsapp", ids["whatsapp:Sam"], "I blocked him on WhatsApp")
+        else:
+            draft = _event(chooser, at, offset / span, ids, alex)
+        batch.append(draft)
         if len(batch) == BATCH:
             yield batch
             batch = []
     if batch:
         yield batch
+
+
+def _event(
+    chooser: random.Random, at: datetime, progress: float, ids: dict[str, str], alex: str
+) -> EventDraft:
+    """WhatsApp for the first 60% of the two years, then SMS, from a new number for the last 10%; some
+    email throughout (longer texts), the person's replies (15%) and diary entries (0.5%)."""
+    roll = chooser.random()
+    if roll < 0.005:
+        what = _fill(chooser, "He was waiting outside {place} again when I left.")
+        return EventDraft(kind="diary", moment=_moment(at), text=what, parties=[alex], behaviours=["loiter"])
+    if roll < 0.035:
+        text = " ".join(_their_text(chooser) + "." for _ in range(chooser.randrange(2, 6)))
+        return _message(at, "email", ids["email:alex@example.net"], text)
+    channel, theirs, mine = ("whatsapp", "whatsapp:Alex", "whatsapp:Sam")
+    if progress >= 0.6:
+        channel, theirs, mine = (
+            "sms",
+            "sms:+447700900777" if progress > 0.9 else "sms:+447700900666",
+            "sms:self",
+        )
+    if roll < 0.185:
+        return _message(at, channel, ids[mine], _fill(chooser, chooser.choice(OWN)))
+    return _message(at, channel, ids[theirs], _their_text(chooser))
+
+
+def _message(at: datetime, channel: str, sender: str, text: str) -> EventDraft:
+    return EventDraft(
+        kind="message", moment=_moment(at), text=text, channel=channel, sender_account_id=sender
+    )
 
 
 def _moment(at: datetime) -> Moment:
