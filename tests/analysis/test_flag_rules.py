@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib
+import random
 import re
 import shutil
 from collections import Counter
@@ -12,6 +14,13 @@ import pytest
 import yaml
 
 from stalkproof.analysis.flags import Flagger
+from stalkproof.analysis.flags.required import (
+    always_contains,
+    first_characters,
+    pattern_words,
+    required_words,
+    trigger_gaps,
+)
 from stalkproof.analysis.flags.rules import (
     AUTHORS,
     LANGUAGE_FILE,
@@ -23,7 +32,9 @@ from stalkproof.analysis.flags.rules import (
     language_dir,
     load_language,
     load_rule_set,
+    trigger_words,
 )
+from stalkproof.analysis.flags.words import text_words
 from stalkproof.errors import InputError
 from stalkproof.evidence.vocabulary import behaviours
 
@@ -135,6 +146,41 @@ def test_trigger_words_cover_the_dev_evaluation_items(flagger: Flagger) -> None:
     assert {item_id: rules for item_id, rules in missing.items() if rules} == {}
 
 
+def test_trigger_words_cover_every_evaluation_item(flagger: Flagger) -> None:
+    # Safe to run on the holdout too: the lists below are proven from the patterns, not tuned on items.
+    missing = {
+        item["id"]: flagger.missing_triggers(item["text"], author=item["author"]) for item in eval_items()
+    }
+    assert {item_id: rules for item_id, rules in missing.items() if rules} == {}
+
+
+@pytest.mark.parametrize(("family", "rule"), rule_params())
+def test_trigger_lists_are_proven_complete(english: RuleSet, family: Family, rule: Rule) -> None:
+    assert trigger_gaps(rule, english.settings) == []
+
+
+@pytest.mark.parametrize(("family", "rule"), rule_params())
+def test_trigger_lists_cover_texts_made_from_the_patterns(
+    english: RuleSet, family: Family, rule: Rule
+) -> None:
+    """A check of the proof itself: texts generated from the rule's own patterns (seeded), wherever the
+    rule could flag them, hold one of its trigger words and one word of each `triggers_also` list."""
+    macros, suffixes = english.settings.macros, english.settings.trigger_suffixes
+    regex = compile_pattern(rule.patterns, macros)
+    requires = compile_pattern(rule.requires, macros) if rule.requires else None
+    lists = [set(trigger_words(words, suffixes)) for words in [rule.triggers, *rule.triggers_also]]
+    rng = random.Random(rule.id)
+    flaggable = pattern_texts(regex, rng, 150)
+    if requires is not None:  # give each text the nearby cue the rule needs, made from its `requires`
+        cues = pattern_texts(requires, rng, 150) or [""]
+        flaggable = [f"{text} {rng.choice(cues)}" for text in flaggable]
+        flaggable = [text for text in flaggable if requires.search(text) is not None]
+    assert len(flaggable) >= 10, "too few generated texts match: the generator needs a look"
+    for text in flaggable:
+        words = set(text_words(text))
+        assert all(words & listed for listed in lists), (rule.id, text)
+
+
 def test_every_rule_fires_on_its_own_examples_or_the_evaluation_set(flagger: Flagger) -> None:
     fired = {
         flag.rule for item in eval_items() for flag in flagger.flags(item["text"], author=item["author"])
@@ -147,6 +193,182 @@ def test_every_rule_fires_on_its_own_examples_or_the_evaluation_set(flagger: Fla
             for flag in flagger.flags(e, author=a)
         }
         assert rule.id in fired | examples
+
+
+# --- The proof behind trigger words -------------------------------------------------------------------
+
+_PARSER: Any = importlib.import_module("re._parser")  # the tree `re` itself compiles, to make texts from
+_ANY_CHARS = "abcdefghijklmnopqrstuvwxyz       ,.!?'’0123"
+
+
+def pattern_texts(regex: re.Pattern[str], rng: random.Random, tries: int) -> list[str]:
+    """Texts the regex matches, made by walking its parse tree with random choices (case, spacing,
+    alternatives, repeats and the letters of \\w and [^...] all vary)."""
+    tree = _PARSER.parse(regex.pattern, regex.flags)
+    texts = []
+    for _ in range(tries):
+        parts: list[str] = []
+        _spell(tree, rng, parts)
+        text = "".join(parts)
+        if regex.search(text):
+            texts.append(text)
+    return texts
+
+
+def _spell(items: Any, rng: random.Random, out: list[str]) -> None:
+    for op, value in items:
+        kind = str(op)
+        if kind == "LITERAL":
+            char = chr(value)
+            out.append(char.upper() if rng.random() < 0.15 else char)
+        elif kind == "IN":
+            out.append(_class_char(value, rng))
+        elif kind in ("ANY", "NOT_LITERAL"):
+            out.append(rng.choice(_ANY_CHARS))
+        elif kind == "BRANCH":
+            _spell(rng.choice(value[1]), rng, out)
+        elif kind == "SUBPATTERN":
+            _spell(value[3], rng, out)
+        elif kind in ("MAX_REPEAT", "MIN_REPEAT"):
+            least, most, inner = value
+            for _ in range(rng.randint(least, min(most, least + 3))):
+                _spell(inner, rng, out)
+
+
+def _class_char(items: Any, rng: random.Random) -> str:
+    if any(str(op) == "NEGATE" for op, _ in items):
+        return rng.choice(_ANY_CHARS)  # may fall inside the class: the text then simply does not match
+    op, value = rng.choice(items)
+    kind = str(op)
+    if kind == "LITERAL":
+        return chr(value)
+    if kind == "RANGE":
+        return chr(rng.randint(*value))
+    by_category = {"CATEGORY_SPACE": " ,", "CATEGORY_DIGIT": "07", "CATEGORY_NOT_WORD": " !,"}
+    return rng.choice(by_category.get(str(value), "abqxyz"))
+
+
+@pytest.fixture(scope="module")
+def macros(english: RuleSet) -> dict[str, list[str]]:
+    return english.settings.macros
+
+
+@pytest.mark.parametrize(
+    ("pattern", "words", "proven"),
+    [
+        (
+            "{kill} {you}",
+            {
+                "kill",
+                "murder",
+                "strangle",
+                "stab",
+                "shoot",
+                "slaughter",
+                "butcher",
+                "execute",
+                "smother",
+                "suffocate",
+                "drown",
+                "bury",
+                "finish",
+                "end",
+            },
+            True,
+        ),
+        ("{kill} {you}", {"you", "u", "ya", "yah", "youu"}, True),
+        ("{kill} {you}", {"kill", "murder"}, False),  # "stab you" has neither
+        ("i'll kill", {"kill"}, True),
+        ("i'll kill", {"i"}, False),  # "ill kill": the apostrophe is optional
+        ("i'll kill", {"i", "ill"}, True),
+        ("(will|do)? ?hate", {"hate"}, False),  # "willhate": the space is optional
+        ("(will|do)? ?hate", {"hate", "willhate", "dohate"}, True),
+        ("kill\\w* you", {"kill"}, False),  # "killer you": \\w* may lengthen the word
+        ("kill\\w* you", {"you"}, True),
+        ("sorry( \\S+){0,3} you", {"sorry"}, True),
+        ("(^|[.!?] *)stop", {"stop"}, True),
+        ("kills?", {"kill"}, False),
+        ("kills?", {"kill", "kills"}, True),
+    ],
+)
+def test_what_every_match_must_contain(
+    macros: dict[str, list[str]], pattern: str, words: set[str], proven: bool
+) -> None:
+    assert always_contains(compile_pattern(pattern, macros), words) is proven
+
+
+def test_a_proof_is_never_wrong_on_texts_made_from_the_pattern(macros: dict[str, list[str]]) -> None:
+    rng = random.Random(7)
+    for pattern in (
+        "{will} {gap}{kill} {you}",
+        "{someone}( \\S+){0,5}? ({hurt}|poison) (my|our) {pet}",
+        "{your}? ?{pet}('s| is)? ?(going to |gonna )?(have|has|had) an accident",
+    ):
+        regex = compile_pattern(pattern, macros)
+        vocabulary = sorted(pattern_words(regex))
+        for _ in range(60):
+            words = set(rng.sample(vocabulary, rng.randint(1, len(vocabulary))))
+            if always_contains(regex, words):
+                for text in pattern_texts(regex, rng, 40):
+                    assert words & set(text_words(text)), (pattern, sorted(words), text)
+
+
+def test_cue_words_and_first_characters_hold_for_every_match(english: RuleSet) -> None:
+    """What the engine skips on (cue words) and starts from (first characters) is never wrong."""
+    macros = english.settings.macros
+    sources = [english.settings.softeners, english.settings.negations]
+    sources += [
+        part for _, rule in all_rules(english) for part in (rule.patterns, rule.requires, rule.unless)
+    ]
+    rng = random.Random(3)
+    for source in filter(None, sources):
+        regex = compile_pattern(source, macros)
+        needed, first = required_words(regex), first_characters(regex)
+        for text in pattern_texts(regex, rng, 30):
+            for found in regex.finditer(text):
+                assert needed is None or needed & set(text_words(found.group())), (source, text)
+                assert first is None or text[found.start()] in first, (source, text)
+
+
+def test_words_are_read_as_the_case_blind_patterns_read_them() -> None:
+    # `re` matches "kill" to "kıll" and "stab" to "ſtab" when case is ignored; the trigger look-up must too.
+    assert text_words("I’ll KıLL you, ſtab İstanbul 3x") == [
+        "i",
+        "ll",
+        "kill",
+        "you",
+        "stab",
+        "istanbul",
+        "x",
+    ]
+    first = first_characters(re.compile("(?<!\\w)(?:kill|stab)", re.IGNORECASE))
+    assert first is not None and first >= {"k", "K", "s", "S", "ſ"}
+    assert first_characters(re.compile("\\w+ you")) is None
+
+
+def test_triggers_also_takes_one_list_or_several(english: RuleSet, tmp_path: Path) -> None:
+    flat = (
+        "    triggers_also: [car, desk, door, doorstep, letterbox, mail, porch, post, postbox, windscreen]\n"
+    )
+    rules = {rule.id: rule for _, rule in all_rules(english)}
+    listed = [
+        "car",
+        "desk",
+        "door",
+        "doorstep",
+        "letterbox",
+        "mail",
+        "porch",
+        "post",
+        "postbox",
+        "windscreen",
+    ]
+    assert rules["en.gift.check"].triggers_also == [listed]
+    folder = broken_copy(
+        tmp_path, "gift", flat, "    triggers_also:\n      - [your, ur]\n      - [car, door]\n"
+    )
+    rules = {rule.id: rule for _, rule in all_rules(load_rule_set(folder))}
+    assert rules["en.gift.check"].triggers_also == [["your", "ur"], ["car", "door"]]
 
 
 # --- Broken rule files are reported, not half-loaded -------------------------------------------------

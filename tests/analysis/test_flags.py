@@ -153,6 +153,28 @@ def test_texting_spellings(flagger: Flagger) -> None:
     assert labels_of(flagger, "i wanna see ur nudes, send me nudes", "suspect") == {"sexual"}
 
 
+def test_letters_that_case_blind_matching_reads_as_i_and_s_wake_the_rules(flagger: Flagger) -> None:
+    # A Turkish keyboard types "ı"; the pattern reads "kıll" as "kill", so the trigger look-up must too.
+    assert labels_of(flagger, "I'll kıll you", "suspect") == {"threat"}
+    assert labels_of(flagger, "I'll ſtab you", "suspect") == {"threat"}
+
+
+def test_a_cue_word_cut_by_the_edge_of_the_window_does_not_count(flagger: Flagger) -> None:
+    # en.threat.pets.shame needs an animal within 100 characters; "cat" there is only the start of
+    # "catalogue", so there is none.
+    threat = "Shame if he went missing"
+    padding = " " * (100 - len("cat"))
+    assert labels_of(flagger, threat + padding + "catalogue", "suspect") == set()
+    assert labels_of(flagger, threat + padding + "cat sleeps here", "suspect") == {"threat"}
+
+
+def test_flags_do_not_depend_on_which_trigger_words_woke_the_rules(flagger: Flagger) -> None:
+    text = "I will kill you, I know where you live and I'll send your nudes to your boss"
+    first = flagger.flags(text, author="suspect")
+    assert {flag.label for flag in first} >= {"threat", "intimate_image_threat", "location_tracking"}
+    assert [flagger.flags(text, author="suspect") for _ in range(3)] == [first] * 3  # remembered plans
+
+
 def test_every_flag_behaviour_is_a_shared_code_or_none(flagger: Flagger) -> None:
     known = behaviours()
     for item in eval_items():

@@ -1,11 +1,13 @@
 """Matching the rule files against a text: which flags it gets, each with its reason, rule and span.
 
 Most messages are ordinary chat, so speed comes from not looking closely at them: every rule names trigger
-words, the text's words are intersected with all triggers at once (one set operation), and only the
-rules whose triggers occur (and, when a rule names `triggers_also`, one of those too) are run. A match
-then passes the rule's context checks (`requires`, `unless` within `context_chars` either side), and its
-score is lowered when it is denied ("I would never hurt you") or carries a sign of a joke ("lol"). Flags
-below `report_at` are not shown.
+words that any text it can flag must hold (proven from its patterns, see `required`). The text's words
+are intersected with all triggers at once (one set operation), and only the rules whose triggers occur,
+and one word of each of their `triggers_also` lists too, are run. A match then passes the rule's context
+checks (`requires`, `unless` within `context_chars` either side), and its score is lowered when it is
+denied ("I would never hurt you") or carries a sign of a joke ("lol"). Flags below `report_at` are not
+shown. Those checks are skipped outright when the text lacks every word they need, and every regex is
+told which characters a match can start with: the same results, found sooner.
 
 Spans index the exact string passed in: matching is case-insensitive on the original text, and only the
 trigger look-up uses a lower-cased copy.
@@ -14,10 +16,11 @@ trigger look-up uses a lower-cased copy.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from functools import cache
 
+from stalkproof.analysis.flags.required import first_characters, required_words
 from stalkproof.analysis.flags.rules import (
     AUTHORS,
     Family,
@@ -33,16 +36,8 @@ from stalkproof.analysis.flags.words import text_words
 
 _WORD_REST = re.compile(r"\w*").match
 _QUOTE_CHARS = 80
-
-
-class _AnyWords(frozenset[str]):
-    """A stand-in set that shares a word with every set of words."""
-
-    def isdisjoint(self, other: Iterable[object]) -> bool:
-        return False
-
-
-_ANY_WORDS = _AnyWords()
+_MAX_FIRST_CHARACTERS = 64  # a longer list of first characters saves too little
+_REMEMBERED = 10_000  # sets of trigger words remembered per author
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +55,39 @@ class Flag:
 
 
 @dataclass(frozen=True, slots=True)
+class _Cue:
+    """A pattern looked for near a match, with words one of which every match of it holds (None when
+    there are none to show): a text with none of those words is not searched at all."""
+
+    regex: re.Pattern[str]
+    words: frozenset[str] | None
+
+    def search(self, text: str, low: int, high: int, present: frozenset[str]) -> re.Match[str] | None:
+        if self.words is not None and self.words.isdisjoint(present):
+            return None
+        return self.regex.search(text, low, high)
+
+
+def _cue(regex: re.Pattern[str]) -> _Cue:
+    return _Cue(_quick_start(regex), required_words(regex))
+
+
+def _quick_start(regex: re.Pattern[str]) -> re.Pattern[str]:
+    """The same regex, told which characters a match can start with: `re` then passes over most places
+    in a text at once instead of trying every alternative there. The look-ahead only repeats what the
+    pattern already requires, so the matches are the same."""
+    first = first_characters(regex)
+    if first is None or len(first) > _MAX_FIRST_CHARACTERS:
+        return regex
+    ahead = "(?=[" + "".join(sorted(re.escape(char) for char in first)) + "])"
+    boundary = "(?<!\\w)"
+    source = regex.pattern
+    if source.startswith(boundary):  # keep the cheap word-boundary test first
+        return re.compile(boundary + ahead + source[len(boundary) :], regex.flags)
+    return re.compile(ahead + source, regex.flags)
+
+
+@dataclass(frozen=True, slots=True)
 class _Context:
     """A language's shared checks, compiled once."""
 
@@ -69,9 +97,9 @@ class _Context:
     negation_factor: float
     softener_factor: dict[str, float]
     softened_note: str
-    softeners: re.Pattern[str]
-    negation_inside: re.Pattern[str]
-    negation_before: re.Pattern[str]
+    softeners: _Cue
+    negation_inside: _Cue
+    negation_before: _Cue
 
 
 @dataclass(frozen=True, slots=True, eq=False)  # compared and hashed by identity: rules are unique
@@ -84,33 +112,36 @@ class _CompiledRule:
     reason: str
     authors: frozenset[str]
     regex: re.Pattern[str]
-    requires: re.Pattern[str] | None
-    unless: re.Pattern[str] | None
+    requires: _Cue | None
+    unless: _Cue | None
     negatable: bool
     softenable: bool
     triggers: frozenset[str]
-    triggers_also: frozenset[str]
+    triggers_also: tuple[frozenset[str], ...]  # one word of each must occur too
     context: _Context
 
     def woken_by(self, words: set[str]) -> bool:
         """Whether a text with these (lower-case) words gets this rule tried at all."""
-        return not self.triggers.isdisjoint(words) and not self.triggers_also.isdisjoint(words)
+        return not self.triggers.isdisjoint(words) and not any(
+            group.isdisjoint(words) for group in self.triggers_also
+        )
 
-    def judge(self, text: str, found: re.Match[str], author: str) -> Flag | None:
-        """The flag for this match, or None when the context rules it out or the score is too low."""
+    def judge(self, text: str, found: re.Match[str], author: str, present: frozenset[str]) -> Flag | None:
+        """The flag for this match (in a text with the words `present`), or None when the context rules
+        it out or the score is too low."""
         start, end = found.span()
         context = self.context
         # The window never ends inside a word: cues are whole words, and a cut one would not be.
         low, high = max(0, start - context.window), _word_end(text, end + context.window)
-        # `unless` first: its word lists are usually the shorter, and one ruling out the match saves the other.
-        if self.unless is not None and self.unless.search(text, low, high) is not None:
+        # `unless` first: its lists are usually the shorter, and one ruling out the match saves the other.
+        if self.unless is not None and self.unless.search(text, low, high, present) is not None:
             return None
-        if self.requires is not None and self.requires.search(text, low, high) is None:
+        if self.requires is not None and self.requires.search(text, low, high, present) is None:
             return None
         score = self.score
-        if self.negatable and self._denied(text, start, end):
+        if self.negatable and self._denied(text, start, end, present):
             score *= context.negation_factor
-        softener = context.softeners.search(text, low, high) if self.softenable else None
+        softener = context.softeners.search(text, low, high, present) if self.softenable else None
         if softener is not None:
             score *= context.softener_factor[author]
         if score < context.report_at:
@@ -120,17 +151,18 @@ class _CompiledRule:
             reason += " " + context.softened_note.replace("{match}", softener.group())
         return Flag(self.label, self.kind, round(score, 3), reason, self.id, start, end, self.behaviour)
 
-    def _denied(self, text: str, start: int, end: int) -> bool:
+    def _denied(self, text: str, start: int, end: int, present: frozenset[str]) -> bool:
         context = self.context
-        if context.negation_inside.search(text, start, end) is not None:
+        if context.negation_inside.search(text, start, end, present) is not None:
             return True
-        return (
-            context.negation_before.search(text, max(0, start - context.negation_window), start) is not None
-        )
+        before = max(0, start - context.negation_window)
+        return context.negation_before.search(text, before, start, present) is not None
 
 
 def _word_end(text: str, index: int) -> int:
     """`index`, moved past the rest of any word it falls inside."""
+    if index >= len(text):
+        return index
     found = _WORD_REST(text, index)
     return found.end() if found else index
 
@@ -146,6 +178,22 @@ class _Plan:
 
     words: frozenset[str]
     rules_by_word: dict[str, tuple[_CompiledRule, ...]]
+    also_words: frozenset[str]  # every word of every `triggers_also` list: the only ones worth keeping
+    position: dict[_CompiledRule, int]
+    # The rules woken by a set of trigger words, remembered: the same few sets come back again and again.
+    _woken: dict[frozenset[str], tuple[_CompiledRule, ...]] = field(default_factory=dict)
+
+    def rules_for(self, words: frozenset[str]) -> tuple[_CompiledRule, ...]:
+        """The rules any of `words` wakes, in the order the rule files list them."""
+        if len(words) == 1:
+            return self.rules_by_word[next(iter(words))]
+        woken = self._woken.get(words)
+        if woken is None:
+            every = {rule for word in words for rule in self.rules_by_word[word]}
+            woken = tuple(sorted(every, key=self.position.__getitem__))
+            if len(self._woken) < _REMEMBERED:
+                self._woken[words] = woken
+        return woken
 
 
 class Flagger:
@@ -178,22 +226,21 @@ class Flagger:
         words = plan.words.intersection(tokens)
         if not words:
             return []
-        by_word = plan.rules_by_word
-        if len(words) == 1:
-            candidates: Iterable[_CompiledRule] = by_word[next(iter(words))]
-        else:
-            # In any order: which flags are kept does not depend on the order they were found in.
-            candidates = {rule for word in words for rule in by_word[word]}
-        present = frozenset(tokens)
+        also = plan.also_words.intersection(tokens)
+        present: frozenset[str] | None = None  # all the words, needed only once something matches
         found: list[Flag] = []
-        for rule in candidates:
-            if rule.triggers_also.isdisjoint(present):
-                continue
-            for match in rule.regex.finditer(text):
-                flag = rule.judge(text, match, author)
-                if flag is not None:
-                    found.append(flag)
-        return _best(found) if found else found
+        for rule in plan.rules_for(words):
+            for group in rule.triggers_also:
+                if group.isdisjoint(also):
+                    break
+            else:
+                for match in rule.regex.finditer(text):
+                    if present is None:
+                        present = frozenset(tokens)
+                    flag = rule.judge(text, match, author, present)
+                    if flag is not None:
+                        found.append(flag)
+        return _best(found) if len(found) > 1 else found
 
     def missing_triggers(self, text: str, *, author: str = "other") -> list[str]:
         """Ids of rules that would flag `text` but are never tried on it, because none of their trigger
@@ -219,12 +266,13 @@ class Flagger:
 
     def _match(self, text: str, author: str, keep_overlaps: bool = False) -> list[Flag]:
         """What every rule for `author` finds in `text`, trigger words or not."""
+        present = frozenset(text_words(text))
         found = [
             flag
             for rule in self._rules
             if author in rule.authors
             for match in rule.regex.finditer(text)
-            if (flag := rule.judge(text, match, author)) is not None
+            if (flag := rule.judge(text, match, author, present)) is not None
         ]
         return found if keep_overlaps or not found else _best(found)
 
@@ -264,9 +312,9 @@ def _compile_context(settings: LanguageSettings) -> _Context:
         negation_factor=settings.negation_factor,
         softener_factor={str(author): factor for author, factor in settings.softener_factor.items()},
         softened_note=settings.softened_note,
-        softeners=compile_pattern(settings.softeners, macros),
-        negation_inside=re.compile(rf"(?<!\w){negation}(?!\w)", re.IGNORECASE),
-        negation_before=re.compile(rf"(?<!\w){negation}{tail}[\s,]*$", re.IGNORECASE),
+        softeners=_cue(compile_pattern(settings.softeners, macros)),
+        negation_inside=_cue(re.compile(rf"(?<!\w){negation}(?!\w)", re.IGNORECASE)),
+        negation_before=_cue(re.compile(rf"(?<!\w){negation}{tail}[\s,]*$", re.IGNORECASE)),
     )
 
 
@@ -290,22 +338,26 @@ def _compile_rule(family: Family, rule: Rule, settings: LanguageSettings, contex
         score=rule.score,
         reason=rule.reason,
         authors=frozenset(family.authors_of(rule)),
-        regex=compile_pattern(rule.patterns, macros),
-        requires=compile_pattern(rule.requires, macros) if rule.requires else None,
-        unless=compile_pattern(rule.unless, macros) if rule.unless else None,
+        regex=_quick_start(compile_pattern(rule.patterns, macros)),
+        requires=_cue(compile_pattern(rule.requires, macros)) if rule.requires else None,
+        unless=_cue(compile_pattern(rule.unless, macros)) if rule.unless else None,
         negatable=rule.negatable,
         softenable=rule.softenable,
         triggers=frozenset(trigger_words(rule.triggers, suffixes)),
-        # No second list means no second condition: every text passes it.
-        triggers_also=frozenset(trigger_words(rule.triggers_also, suffixes)) or _ANY_WORDS,
+        triggers_also=tuple(frozenset(trigger_words(group, suffixes)) for group in rule.triggers_also),
         context=context,
     )
 
 
 def _plan(rules: Sequence[_CompiledRule], author: str) -> _Plan:
+    mine = [rule for rule in rules if author in rule.authors]
     by_word: dict[str, list[_CompiledRule]] = {}
-    for rule in rules:
-        if author in rule.authors:
-            for word in rule.triggers:
-                by_word.setdefault(word, []).append(rule)
-    return _Plan(frozenset(by_word), {word: tuple(woken) for word, woken in by_word.items()})
+    for rule in mine:
+        for word in rule.triggers:
+            by_word.setdefault(word, []).append(rule)
+    return _Plan(
+        words=frozenset(by_word),
+        rules_by_word={word: tuple(woken) for word, woken in by_word.items()},
+        also_words=frozenset(word for rule in mine for group in rule.triggers_also for word in group),
+        position={rule: index for index, rule in enumerate(mine)},
+    )

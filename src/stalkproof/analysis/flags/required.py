@@ -1,9 +1,13 @@
-"""Which words every match of a pattern must contain: the proof that a rule's trigger words are complete.
+"""What every match of a pattern must contain or start with, read from the pattern itself.
 
-The engine only tries a rule on a text that contains one of its trigger words, so a trigger list that
-misses a way the pattern can match would silently lose flags. `always_contains(pattern, words)` answers
-from the compiled pattern itself whether every possible match has one of `words` as a whole word of the
-text, read as the engine reads words (`words.text_words`: runs of a-z in the lower-cased text).
+- `always_contains(pattern, words)`: whether every possible match has one of `words` as a whole word of
+  the text, read as the engine reads words (`words.text_words`: runs of a-z in the lower-cased text).
+  It is the proof that trigger lists are complete (`trigger_gaps`): the engine only tries a rule on a
+  text holding one of its trigger words, so a list missing a way the pattern can match would silently
+  lose flags. The engine also uses it (`required_words`) to skip searching for a cue in a text that
+  lacks every word the cue needs.
+- `first_characters(pattern)`: the characters a match can start with, which lets `re` pass over most
+  places in a text at once.
 
 How: Python's own parse tree of the pattern is walked, and each part is summed up by the shapes its
 matches can take: the letters before its first word break, whether one of the words lies wholly inside,
@@ -15,6 +19,7 @@ follow exactly (`\\w+`, `.`, back-references) becomes "unknown letters", which n
 
 from __future__ import annotations
 
+import functools
 import importlib
 import re
 from collections.abc import Collection, Iterable
@@ -26,6 +31,13 @@ from stalkproof.analysis.flags.words import ASCII_FOLD
 # Python's regular-expression parser: private, but the only parser that reads a pattern exactly as `re`
 # compiles it. Typeshed has no stub for it, hence the import by name.
 _PARSER: Any = importlib.import_module("re._parser")
+
+
+@functools.lru_cache(maxsize=1024)
+def _tree(source: str, flags: int) -> Any:
+    """The parse tree of a pattern, read once however many questions are asked of it (never changed)."""
+    return _PARSER.parse(source, flags)
+
 
 _LETTERS = frozenset("abcdefghijklmnopqrstuvwxyz")
 # Repeats are unrolled this many times before the rest counts as unknown letters.
@@ -64,8 +76,15 @@ def always_contains(pattern: re.Pattern[str] | str, words: Collection[str]) -> b
     wanted = frozenset(words)
     if not wanted:
         return False
-    shapes = _Walk(wanted).sequence(_PARSER.parse(source, flags))
+    shapes = _Walk(wanted).sequence(_tree(source, flags))
     return all(shape.found for shape in shapes)
+
+
+def required_words(pattern: re.Pattern[str]) -> frozenset[str] | None:
+    """Words one of which every match of `pattern` holds, or None when there are none to show: a text
+    with none of them cannot match, so the search can be skipped."""
+    words = pattern_words(pattern)
+    return frozenset(words) if words and always_contains(pattern, words) else None
 
 
 def pattern_words(pattern: re.Pattern[str] | str) -> set[str]:
@@ -73,28 +92,100 @@ def pattern_words(pattern: re.Pattern[str] | str) -> set[str]:
     source = pattern.pattern if isinstance(pattern, re.Pattern) else pattern
     flags = pattern.flags if isinstance(pattern, re.Pattern) else 0
     walk = _Walk(frozenset(), collect=True)
-    walk.sequence(_PARSER.parse(source, flags))
+    walk.sequence(_tree(source, flags))
     return walk.seen
 
 
 def trigger_gaps(rule: Rule, settings: LanguageSettings) -> list[str]:
-    """The rule's patterns that could flag a text holding none of its `triggers` (or, when it names them,
-    none of its `triggers_also`): empty when both lists are shown to be complete.
+    """The rule's patterns that could flag a text holding none of its `triggers` (or none of one of its
+    `triggers_also` lists): empty when every list is shown to be complete.
 
     A flag needs a match of one of the patterns and, when the rule has `requires`, a match of those too,
     so a pattern is covered when every match of it, or every match of `requires`, holds a listed word."""
     requires = compile_pattern(rule.requires, settings.macros) if rule.requires else None
     gaps: list[str] = []
-    for name, listed in (("triggers", rule.triggers), ("triggers_also", rule.triggers_also)):
+    lists = [("triggers", rule.triggers)] + [("triggers_also", group) for group in rule.triggers_also]
+    for name, listed in lists:
         words = trigger_words(listed, settings.trigger_suffixes)
-        if not words or (requires is not None and always_contains(requires, words)):
+        if requires is not None and always_contains(requires, words):
             continue
         gaps += [
-            f"{name} miss some matches of {source!r}"
+            f"{name} {listed[:3]}... miss some matches of {source!r}"
             for source in rule.patterns
             if not always_contains(compile_pattern(source, settings.macros), words)
         ]
     return gaps
+
+
+def first_characters(pattern: re.Pattern[str]) -> frozenset[str] | None:
+    """Every character a match of `pattern` can start with (in both cases), or None when that could be
+    any character, or the pattern can match the empty string."""
+    found, maybe_empty = _first_of(_tree(pattern.pattern, pattern.flags))
+    if found is None or maybe_empty:
+        return None
+    return frozenset(variant for char in found for variant in _case_variants(char))
+
+
+def _first_of(items: Iterable[tuple[Any, Any]]) -> tuple[set[str] | None, bool]:
+    """The characters a match of `items` can start with (None: any), and whether it can be empty."""
+    chars: set[str] = set()
+    for op, value in items:
+        kind = str(op)
+        if kind in ("AT", "ASSERT", "ASSERT_NOT"):
+            continue  # zero-width: the next item supplies the first character
+        if kind == "LITERAL":
+            return chars | {chr(value)}, False
+        if kind == "IN":
+            listed = _class_characters(value)
+            return (None if listed is None else chars | listed), False
+        if kind == "SUBPATTERN":
+            first, empty = _first_of(value[3])
+        elif kind == "ATOMIC_GROUP":
+            first, empty = _first_of(value)
+        elif kind == "BRANCH":
+            first, empty = set(), False
+            for branch in value[1]:
+                branch_first, branch_empty = _first_of(branch)
+                if branch_first is None:
+                    return None, False
+                first |= branch_first
+                empty = empty or branch_empty
+        elif kind in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"):
+            first, empty = _first_of(value[2])
+            empty = empty or value[0] == 0
+        else:
+            return None, False  # any character, a back-reference, or something newer
+        if first is None:
+            return None, False
+        chars |= first
+        if not empty:
+            return chars, False
+    return chars, True
+
+
+def _class_characters(items: list[tuple[Any, Any]]) -> set[str] | None:
+    chars: set[str] = set()
+    for op, value in items:
+        kind = str(op)
+        if kind == "LITERAL":
+            chars.add(chr(value))
+        elif kind == "RANGE" and value[1] - value[0] < 256:
+            chars |= {chr(code) for code in range(value[0], value[1] + 1)}
+        else:
+            return None  # negated classes, \w, \s, wide ranges: too many to list
+    return chars
+
+
+def _case_variants(char: str) -> set[str]:
+    """`char` and what `re` may match it to when case is ignored."""
+    variants = {char, char.lower(), char.upper(), char.casefold()}
+    folded = char.translate(ASCII_FOLD).lower()
+    variants |= {folded, folded.upper()} | {odd for odd, plain in _ODD_CASES.items() if plain == folded}
+    return {variant for variant in variants if len(variant) == 1}
+
+
+# Letters `re` matches to an ASCII letter when case is ignored, though str.lower does not say so.
+_ODD_CASES = {"İ": "i", "ı": "i", "ſ": "s", "\u212a": "k", "\u212b": "å"}
 
 
 class _Walk:

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Annotated, Literal, TypeVar
 
 import yaml
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from stalkproof.datafile import Source, validate
 from stalkproof.errors import InputError
@@ -51,6 +51,7 @@ def _known_behaviour(code: str | None) -> str | None:
 
 Behaviour = Annotated[str | None, AfterValidator(_known_behaviour)]
 Trigger = Annotated[str, Field(pattern=r"^[a-z]+\*?$")]
+TriggerGroup = Annotated[list[Trigger], Field(min_length=1)]
 
 
 class _Strict(BaseModel):
@@ -98,7 +99,7 @@ class Rule(_Strict):
     score: float = Field(gt=0, le=1)
     reason: str = Field(min_length=1)
     triggers: list[Trigger] = Field(min_length=1)
-    triggers_also: list[Trigger] = Field(default_factory=list)
+    triggers_also: list[TriggerGroup] = Field(default_factory=list)
     patterns: list[str] = Field(min_length=1)
     requires: list[str] = Field(default_factory=list)
     unless: list[str] = Field(default_factory=list)
@@ -107,6 +108,14 @@ class Rule(_Strict):
     softenable: bool = True
     examples: list[str] = Field(min_length=1)
     counter_examples: list[str] = Field(default_factory=list)
+
+    @field_validator("triggers_also", mode="before")
+    @classmethod
+    def _groups(cls, value: object) -> object:
+        """`triggers_also` is one list of words, or a list of such lists (one word of each must occur)."""
+        if isinstance(value, list) and value and all(isinstance(item, str) for item in value):
+            return [value]
+        return value
 
     @model_validator(mode="after")
     def _reason_placeholders(self) -> Rule:

@@ -11,11 +11,12 @@ from __future__ import annotations
 import re
 
 ASCII_FOLD = str.maketrans({"İ": "i", "ı": "i", "ſ": "s"})
+_FOLDED = re.compile("[İıſ]").search
 _WORD_RUNS = re.compile(r"[a-z]+").findall
 
 
 def text_words(text: str) -> list[str]:
     """The words of `text` as trigger words are looked up: lower-case runs of a-z, in order."""
-    if not text.isascii():
+    if not text.isascii() and _FOLDED(text):
         text = text.translate(ASCII_FOLD)
     return _WORD_RUNS(text.lower())
