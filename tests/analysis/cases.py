@@ -66,6 +66,7 @@ class CaseBuilder:
                 json.dumps(actions) if actions else None,
                 text,
                 None,
+                f"r{len(self.rows):04d}",
             )
         )
         return self

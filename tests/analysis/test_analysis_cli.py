@@ -121,3 +121,19 @@ def test_events_from_accounts_nobody_is_marked_for_are_pointed_out(
     assert data["unmarked_events"] == 1
     assert any("nobody is marked for" in line for line in data["summary"])
     assert {item["span_of"] for item in cli("flags", "--json").json()} == {"text"}
+
+
+def test_an_amended_diary_entry_is_analysed_once_as_its_newest_version(
+    case_setup: VaultSetup, cli: Any
+) -> None:
+    alex = cli("party", "add", "Alex", "--role", "suspect", "--json").json()["id"]
+    added = cli("diary", "add", "--when", "2026-01-05 08:15", "--what", "He was outside.", "--behaviour", "loiter",
+                "--party", alex)  # fmt: skip
+    assert added.code == 0, added.err
+    amended = cli(
+        "diary", "amend", "D1", "--what", "He was outside and said he would kill me.", "--note", "more"
+    )
+    assert amended.code == 0, amended.err
+    data = cli("analyse", "--json").json()
+    assert data["events"] == 1
+    assert data["flags"] == {"threat": 1}  # the newest text, once

@@ -21,7 +21,6 @@ from stalkproof.analysis.blocks import BlockFinder
 from stalkproof.analysis.flagging import Flagging
 from stalkproof.analysis.flags import Flag, Flagger
 from stalkproof.analysis.series import Series, local_calendar
-from stalkproof.evidence.events import newest_versions
 from stalkproof.vault.schema import accounts, attributions, events, parties
 
 PAGE = 20_000
@@ -170,17 +169,26 @@ _COLUMNS = (
     events.c.actions,
     events.c.text,
     events.c.text_normalised,
+    events.c.id,
 )
 
 
 def _pages(connection: Connection, case_id: str) -> Iterator[Sequence[Any]]:
+    """Current versions only. Older versions are found first (few: only diary entries are amended) and
+    left out here, which is cheaper than asking the database to check every row for a newer version."""
+    older = set(
+        connection.execute(
+            select(events.c.supersedes).where(events.c.case_id == case_id, events.c.supersedes.is_not(None))
+        ).scalars()
+    )
     query = (
         select(*_COLUMNS)
-        .where(events.c.case_id == case_id, newest_versions(), ~events.c.redacted)
+        .where(events.c.case_id == case_id, ~events.c.redacted)
         .order_by(events.c.occurred_at, events.c.number, events.c.id)
     )
     result = connection.execution_options(yield_per=PAGE).execute(query)
-    yield from result.partitions(PAGE)
+    for page in result.partitions(PAGE):
+        yield [row for row in page if row[-1] not in older] if older else page
 
 
 class WhoIsWho:
@@ -254,7 +262,7 @@ class _Builder:
         if not page:
             return
         (entry_ids, numbers, kinds, channels, utc, local, precisions, senders, named, behaviours, actions,
-         texts, searches) = zip(*page, strict=True)  # fmt: skip
+         texts, searches, _) = zip(*page, strict=True)  # fmt: skip
         first = len(self.ids)
         self.ids.extend(entry_ids)
         self.labels.extend(f"D{number}" if number else None for number in numbers)
