@@ -127,8 +127,8 @@ def test_an_amended_diary_entry_is_analysed_once_as_its_newest_version(
     case_setup: VaultSetup, cli: Any
 ) -> None:
     alex = cli("party", "add", "Alex", "--role", "suspect", "--json").json()["id"]
-    added = cli("diary", "add", "--when", "2026-01-05 08:15", "--what", "He was outside.", "--behaviour", "loiter",
-                "--party", alex)  # fmt: skip
+    what = ("--when", "2026-01-05 08:15", "--what", "He was outside.", "--behaviour", "loiter")
+    added = cli("diary", "add", *what, "--party", alex)
     assert added.code == 0, added.err
     amended = cli(
         "diary", "amend", "D1", "--what", "He was outside and said he would kill me.", "--note", "more"
