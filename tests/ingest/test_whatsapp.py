@@ -7,6 +7,7 @@ from __future__ import annotations
 import shutil
 import tracemalloc
 import zipfile
+from dataclasses import fields
 from datetime import datetime, timedelta
 from itertools import pairwise
 from pathlib import Path
@@ -21,7 +22,7 @@ from stalkproof.ingest.base import Context, ParseWarning, Record, Survey, When
 from stalkproof.ingest.inputs import Input, open_input
 from stalkproof.ingest.whatsapp import SOURCE
 from stalkproof.ingest.whatsapp_grammar import match_header
-from stalkproof.ingest.whatsapp_markers import MARKERS_FILE, load_markers
+from stalkproof.ingest.whatsapp_markers import MARKERS_FILE, NOTHING, load_markers
 
 DATA = Path(__file__).parents[1] / "data" / "ingest" / "whatsapp"
 LRM, NNBSP, NBSP = "\u200e", "\u202f", "\u00a0"
@@ -703,3 +704,159 @@ def test_memory_does_not_grow_with_the_file(tmp_path: Path) -> None:
     large = render.write_bench_file(tmp_path / "large.txt", 40_000)
     assert large.stat().st_size > 9 * small.stat().st_size
     assert _peak(large) < 2 * _peak(small)
+
+
+# --- the parser's shortcuts ------------------------------------------------------------------------------
+# The parse builds ordinary messages and new minutes inline, with object.__new__ and slot assignment, and
+# keeps some state between lines (the last date read, whether a "\r" was seen). These check that nothing
+# a shortcut skips is ever missed.
+
+
+def _rebuilt(value: object) -> object:
+    """The same dataclass built through its own __init__ (fails if the parse left a field unset)."""
+    return type(value)(**{field.name: getattr(value, field.name) for field in fields(value)})  # type: ignore[arg-type]
+
+
+def test_records_built_inline_equal_records_built_the_usual_way(tmp_path: Path) -> None:
+    paths = [render.write_bench_file(tmp_path / "bench.txt", 3_000), DATA / "en_gb.txt", DATA / "ios_24h.txt"]
+    for path in paths:
+        records, _, _ = _run(path)
+        for record in records:
+            assert _rebuilt(record) == record
+            assert _rebuilt(record.origin) == record.origin and _rebuilt(record.when) == record.when
+            assert type(record) is Record and type(record.when) is When
+
+
+def test_every_pass_gives_the_same_records() -> None:
+    ctx = Context()
+    with open_input(DATA / "en_gb.txt") as inp:
+        SOURCE.survey(inp, ctx)
+        assert list(SOURCE.parse(inp, ctx)) == list(SOURCE.parse(inp, ctx))
+
+
+def test_a_carriage_return_first_seen_past_the_first_block_is_still_trimmed(tmp_path: Path) -> None:
+    start = datetime(2023, 1, 2, 8)
+    messages = [
+        render.ChatLine(start + timedelta(minutes=i), render.PEOPLE[i % 2], "x" * 60) for i in range(16_000)
+    ]
+    plain = render.render(messages, "en_gb")
+    assert len(plain) > 1024 * 1024 and b"\r" not in plain
+    path = tmp_path / "chat.txt"
+    path.write_bytes(
+        plain + b"03/02/2023, 09:00 - Sam Taylor: late\r\n03/02/2023, 09:01 - Alex Morgan: two\r\nlines\r\n"
+    )
+    records, warnings, _ = _run(path)
+    assert warnings == []
+    assert [r.text for r in records[-2:]] == ["late", "two\r\nlines"]
+    assert records[-2].raw.endswith(b" late\r\n") and records[-1].raw.endswith(b"two\r\nlines\r\n")
+
+
+def test_an_unterminated_last_message_keeps_its_lines_and_carriage_returns(tmp_path: Path) -> None:
+    path = tmp_path / "chat.txt"
+    path.write_bytes(
+        b"22/01/2023, 18:30 - Sam: a\n22/01/2023, 18:31 - Alex: b\n22/01/2023, 18:32 - Sam: c\r\nmore\r"
+    )
+    records, _, _ = _run(path)
+    assert records[-1].raw == b"22/01/2023, 18:32 - Sam: c\r\nmore\r" and records[-1].text == "c\r\nmore"
+    assert (records[-1].origin.line, records[-1].origin.end_line) == (3, 4)
+
+
+def test_lines_that_start_with_digits_but_are_no_header_stay_in_the_message(tmp_path: Path) -> None:
+    path = tmp_path / "chat.txt"
+    path.write_bytes(
+        b"22/01/2023, 18:30 - Sam: the score\n10 - 2 to them\n2023 - what a year\n[not a header] ok\n"
+        b"22/01/2023, 18:31 - Alex: and\n\xe2\x82\xac5 - paid\n22/01/2023, 18:32 - Sam: fine\n"
+        b"22/01/2023, 18:33 - Alex: bye\n"
+    )
+    records, warnings, _ = _run(path)
+    assert warnings == []
+    assert [r.text for r in records] == [
+        "the score\n10 - 2 to them\n2023 - what a year\n[not a header] ok",
+        "and\n€5 - paid",
+        "fine",
+        "bye",
+    ]
+    assert [(r.origin.line, r.origin.end_line) for r in records] == [(1, 4), (5, 6), (7, 7), (8, 8)]
+
+
+def test_headers_of_every_width_across_days_read_their_own_times(tmp_path: Path) -> None:
+    # en-US headers run from "1/2/23, 9:05 AM - " to "12/31/23, 11:59 PM - ": each width, and each new
+    # day, must be read afresh rather than taken from the header before.
+    start = datetime(2023, 1, 1, 23, 55)
+    steps = (0, 1, 7, 61, 600, 1439, 1441, 2)
+    at, messages = start, []
+    for i in range(400):
+        at += timedelta(minutes=steps[i % len(steps)])
+        messages.append(render.ChatLine(at, render.PEOPLE[i % 2], f"message {i}"))
+    path = tmp_path / "chat.txt"
+    path.write_bytes(render.render(messages, "en_us"))
+    records, warnings, _ = _run(path)
+    assert warnings == []
+    assert [(r.when.at, r.text) for r in records] == [(m.at, m.text) for m in messages]
+    assert [r.when.found for r in records] == [render.stamp(m.at, render.VARIANTS["en_us"]) for m in messages]
+
+
+def test_a_header_forged_after_a_long_message_quotes_its_first_line(tmp_path: Path) -> None:
+    path = tmp_path / "chat.txt"
+    path.write_bytes(
+        b"16/03/2024, 10:05 - Sam Taylor: Here is what you said:\r\nline two\r\n"
+        b"16/03/2024, 10:01 - Alex Morgan: I admit it\r\n"
+        b"16/03/2024, 10:06 - Alex Morgan: I never said that\r\n"
+        b"16/03/2024, 10:07 - Sam Taylor: ok\r\n"
+    )
+    records, warnings, _ = _run(path)
+    assert [(w.code, w.line) for w in warnings] == [("ambiguous_header", 3)]
+    assert warnings[0].raw == (
+        "16/03/2024, 10:05 - Sam Taylor: Here is what you said:\r\n"
+        "16/03/2024, 10:01 - Alex Morgan: I admit it\r\n"
+    )
+    assert records[1].details == {"may_belong_to_line": 1} and "ambiguous_header" in records[1].markers
+
+
+def test_marker_phrases_are_found_wherever_they_sit() -> None:
+    markers = load_markers()
+    for template in (*markers.ios_attached, *markers.security_code):
+        assert template.needle and template.needle in template.pattern.pattern.replace("\\", "")
+    found = markers.classify(f"look at this {LRM}<attached: 00000003-PHOTO-2023-01-22.jpg>")
+    assert found.files == ("00000003-PHOTO-2023-01-22.jpg",) and found.caption == "look at this"
+    assert markers.classify("first\nIMG-1.jpg <attached>").files == ("IMG-1.jpg",)
+    assert markers.classify("Your security code with Jo changed.").security_code_with == "Jo"
+    assert markers.classify("attached: no brackets, Your security code with") is NOTHING
+    assert markers.classify("IMG-20240101-WA0001.jpg (file attached)").files == ("IMG-20240101-WA0001.jpg",)
+    assert markers.classify("IMG-20240101-WA0001.jpg (file attached) and more") is NOTHING
+
+
+@pytest.mark.parametrize(("later", "expected"), [(600, 2), (5_000, 1_000_000)])
+def test_a_time_that_comes_back_counts_on_while_its_header_is_cached(
+    tmp_path: Path, later: int, expected: int
+) -> None:
+    # 01:00 comes back after 60 + 60 + `later` other minutes: its counts were forgotten after 256, but its
+    # header stays cached (with those counts) until 4,096 other headers have been read.
+    start = datetime(2023, 10, 29, 1, 0)
+    messages = [render.ChatLine(start + timedelta(minutes=i), "Sam Taylor", "ok") for i in range(60)] * 2
+    messages += [render.ChatLine(start + timedelta(minutes=60 + i), "Alex Morgan", "x") for i in range(later)]
+    messages.append(render.ChatLine(start, "Sam Taylor", "ok"))
+    path = tmp_path / "chat.txt"
+    path.write_bytes(render.render(messages, render.VARIANTS["en_gb"]))
+    with open_input(path) as inp:
+        records = list(SOURCE.parse(inp, Context()))
+    assert records[-1].identity == ("Sam Taylor", "2023-10-29T01:00", "ok", (), expected)
+
+
+@pytest.mark.parametrize(
+    ("bad", "line", "column"),
+    [(b"22/01/2023, 18:32 - Sam: caf\xe9 ok\n", 3, 29), (b"22/01/2023, 18:32 - Sam: two\nlin\xe9s\n", 4, 4)],
+)
+def test_a_message_that_is_not_utf8_stops_the_import_wherever_it_is(
+    tmp_path: Path, bad: bytes, line: int, column: int
+) -> None:
+    path = tmp_path / "chat.txt"
+    path.write_bytes(
+        b"22/01/2023, 18:30 - Sam: a\n22/01/2023, 18:31 - Alex: b\n"
+        + bad
+        + b"22/01/2023, 18:33 - Alex: d\n22/01/2023, 18:34 - Sam: e\n"
+    )
+    with pytest.raises(InputError) as error:
+        _run(path)
+    assert error.value.line == line
+    assert f"this is not UTF-8 text (byte 0xE9 at column {column})" in str(error.value)

@@ -22,7 +22,7 @@ STARTERS = frozenset(bytes([byte]) for byte in b"0123456789[\xe2\xef")
 CACHE_LIMIT = 4096  # entries per cache: ample for the dates and times near each other in a chat
 D = TypeVar("D")
 T = TypeVar("T")
-_UNSEEN: Any = object()
+UNSEEN: Any = object()  # a cache miss, where None is a cached "not a header"
 
 _SPACE = rb"(?: |\xe2\x80\xaf|\xc2\xa0)"  # space, U+202F or U+00A0
 _PREFIX = rb"(?P<pre>(?:\xef\xbb\xbf)?(?:\xe2\x80\x8e)?)"
@@ -214,17 +214,18 @@ class PrefixReader(Generic[D, T]):
         if cut < 0:
             return None
         date_bytes, time_bytes = key[lead:cut], key[cut + len(self.joiner) :]
-        day = self.dates.get(date_bytes, _UNSEEN)
-        if day is _UNSEEN:
-            day = self._new_date(date_bytes)
-        clock = self.times.get(time_bytes, _UNSEEN)
-        if clock is _UNSEEN:
-            clock = self._new_time(time_bytes)
+        day = self.dates.get(date_bytes, UNSEEN)
+        if day is UNSEEN:
+            day = self.learn_date(date_bytes)
+        clock = self.times.get(time_bytes, UNSEEN)
+        if clock is UNSEEN:
+            clock = self.learn_time(time_bytes)
         if day is None or clock is None:
             return None
         return day, clock
 
-    def _new_date(self, text: bytes) -> D | None:
+    def learn_date(self, text: bytes) -> D | None:
+        """A date not in `dates` yet, read and cached."""
         found = read_date(text)
         value = self.on_date(found) if found is not None and found.form == self.date_form else None
         if len(self.dates) >= CACHE_LIMIT:
@@ -232,7 +233,8 @@ class PrefixReader(Generic[D, T]):
         self.dates[text] = value
         return value
 
-    def _new_time(self, text: bytes) -> T | None:
+    def learn_time(self, text: bytes) -> T | None:
+        """A time not in `times` yet, read and cached."""
         found = read_time(text)
         value = self.on_time(found) if found is not None and found.form == self.time_form else None
         if len(self.times) >= CACHE_LIMIT:

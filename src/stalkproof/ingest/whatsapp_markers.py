@@ -100,6 +100,21 @@ class Finding:
 NOTHING = Finding()
 
 
+@dataclass(frozen=True, slots=True)
+class Template:
+    """A marker phrase with a placeholder ("<attached: {file}>"), compiled. `needle`, its longest fixed
+    part, is in every text the phrase matches: most texts are ruled out without running the pattern."""
+
+    needle: str
+    pattern: re.Pattern[str]
+
+    def search(self, text: str) -> re.Match[str] | None:
+        return self.pattern.search(text) if self.needle in text else None
+
+    def match(self, text: str) -> re.Match[str] | None:
+        return self.pattern.match(text) if self.needle in text else None
+
+
 @dataclass(frozen=True)
 class Markers:
     """whatsapp.yaml compiled for matching."""
@@ -107,8 +122,8 @@ class Markers:
     whole: dict[str, Finding]  # a whole text (U+200E removed) and what it means
     edited_suffixes: tuple[str, ...]
     file_notes: frozenset[str]
-    ios_attached: tuple[re.Pattern[str], ...]
-    security_code: tuple[re.Pattern[str], ...]
+    ios_attached: tuple[Template, ...]
+    security_code: tuple[Template, ...]
     chat_start_notices: tuple[str, ...]
     group_created: tuple[str, ...]
     chat_titles: tuple[str, ...]
@@ -141,7 +156,8 @@ class Markers:
 
     def _attached(self, plain: str) -> tuple[tuple[str, ...], str | None, tuple[str, str] | None]:
         first, _, rest = plain.partition("\n")
-        found = _FILE_NOTE.fullmatch(first.rstrip("\r"))
+        first = first.rstrip("\r")
+        found = _FILE_NOTE.fullmatch(first) if first.endswith(")") else None  # the pattern ends so
         if found is not None:
             if found["note"] in self.file_notes:
                 return (found["file"],), rest or None, None
@@ -167,12 +183,13 @@ def _whole_texts(data: _MarkerFile) -> dict[str, Finding]:
     return whole
 
 
-def _template(text: str, placeholder: str, group: str) -> re.Pattern[str]:
+def _template(text: str, placeholder: str, group: str) -> Template:
     before, _, after = text.partition(placeholder)
     # A template that starts with its placeholder is anchored at a line start: unanchored, a search would
     # try every position of a long text.
     anchor = "" if before else "(?m)^"
-    return re.compile(anchor + re.escape(before) + rf"(?P<{group}>[^\n<>‹]+?)" + re.escape(after))
+    pattern = re.compile(anchor + re.escape(before) + rf"(?P<{group}>[^\n<>‹]+?)" + re.escape(after))
+    return Template(max(before, after, key=len), pattern)
 
 
 @cache

@@ -1,17 +1,20 @@
 """Turning one WhatsApp chat file into records, one message at a time. This is the hot loop of the
-benchmark (section 6 of the design: 500,000 messages a second), so it trades a little elegance for speed
-in two places, each explained where it happens: header prefixes are looked up rather than parsed, and a
-time (with its When and identity counter) is worked out once per minute and shared.
+benchmark (section 6 of the design: 500,000 messages a second), so it trades elegance for speed in places,
+each explained where it happens: header prefixes are looked up rather than parsed, a time (with its When and
+identity counter) is worked out once per minute and shared, and the two common cases (a new minute written
+the file's way, and an ordinary message) are handled inline in the loop rather than by a call.
 
-A line that cannot start a header (its first byte is not a digit, "[", or the start of U+200E or of a
-BOM) is a continuation line and costs one set lookup. Everything rare (notices, media, deleted and
-edited markers, forged-header checks, warnings) lives in whatsapp_notes.py.
+A line whose prefix is not a cached header and that cannot start one (its first byte is not a digit, "[",
+or the start of U+200E or of a BOM) is a continuation line. Every record can be built by `_finish`, and
+everything rare (notices, media, deleted and edited markers, forged-header checks, warnings) lives in
+whatsapp_notes.py.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import datetime, timedelta
+from itertools import islice
 from typing import IO
 
 from stalkproof.errors import InputError
@@ -20,6 +23,7 @@ from stalkproof.ingest.lines import decode
 from stalkproof.ingest.whatsapp_grammar import (
     CACHE_LIMIT,
     STARTERS,
+    UNSEEN,
     DateText,
     PrefixReader,
     TimeText,
@@ -30,7 +34,10 @@ from stalkproof.ingest.whatsapp_scan import LineBlocks
 
 NL = b"\n"
 CR = b"\r"
+NAME_END = b": "
 RECENT_MINUTES = 256  # covers a repeated hour at the end of summer time
+HOT_STAMPS = 64  # stamps kept built (see ChatParser.counted)
+FORGET_AT = 2 * RECENT_MINUTES
 MAX_SAME_MINUTE = 65_536
 REVISIT_BASE = 1_000_000
 
@@ -43,37 +50,52 @@ REVISIT_BASE = 1_000_000
 Counts = dict[int, int]
 Stamp = tuple[When, datetime, str, int, bool, bool, int, Counts]
 
+# Records, origins and times are made with object.__new__ and direct slot assignment: it skips the
+# dataclass __init__ call, which costs more than the rest of an ordinary message's work together. Every
+# field is assigned (test_fast_records_equal_records_built_the_usual_way checks it against the dataclass).
+_new = object.__new__
+
 
 class Ordinals:
     """`n` in the identity counts the earlier records with the same (sender, time, text, files). Counts are
     kept per time, for the last RECENT_MINUTES distinct times (and for as long as a cached stamp holds
     them), so memory does not grow with the file. A time that comes back after it was forgotten (the clock
     went back further than that) counts from a new base: its records may then fail to match another
-    export (duplicates), but can never be taken for one another (losses)."""
+    export (duplicates), but can never be taken for one another (losses).
+
+    `recent` is changed in place (the parse keeps a reference), and `newest` lets the parse count a time
+    later than any before without asking: it is new, so its base is 0 and it needs no entry in `bases`
+    (see `ChatParser.parse`). Keeping the counts themselves in `recent` spares a tuple per minute, which
+    the garbage collector would otherwise have to look at."""
 
     def __init__(self) -> None:
-        self.recent: dict[str, tuple[int, Counts]] = {}
+        self.recent: dict[str, Counts] = {}
+        self.bases: dict[str, int] = {}  # the times in `recent` whose base is not 0
+        self.newest = ""  # the latest time counted so far
         self.newest_forgotten = ""
         self.revisits = 0
 
     def at(self, iso: str) -> tuple[int, Counts]:
-        kept = self.recent.get(iso)
-        if kept is None:
-            base = 0
-            if iso <= self.newest_forgotten:
-                self.revisits += 1
-                base = self.revisits * REVISIT_BASE
-            kept = self.recent[iso] = (base, {})
-            if len(self.recent) >= 2 * RECENT_MINUTES:
-                self._forget_oldest()
-        return kept
+        counts = self.recent.get(iso)
+        if counts is not None:
+            return self.bases.get(iso, 0), counts
+        base = 0
+        if iso <= self.newest_forgotten:
+            self.revisits += 1
+            base = self.bases[iso] = self.revisits * REVISIT_BASE
+        counts = self.recent[iso] = {}
+        self.newest = max(self.newest, iso)
+        if len(self.recent) >= FORGET_AT:
+            self.forget_oldest()
+        return base, counts
 
-    def _forget_oldest(self) -> None:
+    def forget_oldest(self) -> None:
         """Keep the RECENT_MINUTES newest times (forgetting in batches keeps this cheap per record)."""
-        times = list(self.recent)
-        forgotten, kept = times[:-RECENT_MINUTES], times[-RECENT_MINUTES:]
+        forgotten = list(islice(self.recent, len(self.recent) - RECENT_MINUTES))
         self.newest_forgotten = max(self.newest_forgotten, *forgotten)
-        self.recent = {iso: self.recent[iso] for iso in kept}
+        for iso in forgotten:
+            del self.recent[iso]
+            self.bases.pop(iso, None)
 
 
 class ChatParser:
@@ -83,69 +105,189 @@ class ChatParser:
         self.setup = setup
         self.facts = setup.facts
         self.notes = ChatNotes(setup, ctx)
+        # Header prefixes are cached CACHE_LIMIT at a time, then all forgotten at once, and a cached prefix
+        # goes on counting its identities with the counts it was cached with (see Ordinals). `counted`
+        # holds those counts; built stamps are kept only for the last HOT_STAMPS prefixes, as thousands of
+        # them alive at once (one is built every other message) kept the garbage collector busy. A prefix
+        # still counted gets its stamp built again, equal to the one it had.
         self.stamps: dict[bytes, Stamp] = {}
+        self.counted: dict[bytes, Counts] = {}
+        self.counted_bases: dict[bytes, int] = {}  # those whose base is not 0
         self.whole = setup.markers.whole
         self.authors = self.notes.authors
         self.long_names = sorted((name for name in self.authors if b": " in name), key=len, reverse=True)
         self.prefix = PrefixReader((*self.facts.fingerprint[:6], False), self._on_date, self._on_time)
+        self.lead, self.joiner = self.prefix.lead, self.prefix.joiner
+        self.dates, self.times = self.prefix.dates, self.prefix.times
+        # The date part of the last new stamp ("22/01/2023, ", "[19.04.17, ") and its length, its midnight,
+        # ISO form and text as found ("22/01/2023, "); the first header's is not known yet, so this part
+        # is longer than any (then `parse` asks `_stamp`).
+        self.day: tuple[bytes, int, datetime, str, str] = (b"", 99, datetime.min, "", "")
         self.token = self.facts.token
         self.ios = self.facts.variant == "ios"
-        # The previous record, for the forged-header checks (line 0: there is none yet).
-        self.previous_at = datetime.min
-        self.previous_line = 0
-        self.previous_first = b""
         self.ordinals = Ordinals()
 
     def parse(self, stream: IO[bytes]) -> Iterator[Record]:
-        """The chat's records in file order, with the date-order and export-cap warnings around them."""
+        """The chat's records in file order, with the date-order and export-cap warnings around them.
+
+        One long function on purpose: a message costs about three microseconds in all, and a call per
+        message, or per new minute, would add 5% each. A record is finished when the next header shows
+        where it ends; `_finish` can build every record, the inline branch builds ordinary ones (a known
+        participant's plain text under a header like the file's others). A header whose minute is new,
+        written the file's way on the last new stamp's date, gets its stamp inline too (as `_new_stamp`
+        and `_counts` would build it); `_stamp` handles every header."""
         self.notes.announce_date_order()
         reader = LineBlocks(stream, self.setup.label)
-        stamps, starters, token, finish = self.stamps, STARTERS, self.token, self._finish
+        stamps, ordinals, finish = self.stamps, self.ordinals, self._finish
+        counted, counted_bases = self.counted, self.counted_bases
+        lookup, times, recent = stamps.get, self.times.get, ordinals.recent
+        starters, token, token_length = STARTERS, self.token, len(self.token)
+        authors, whole, ios_file = self.authors.get, self.whole, self.ios
+        thread, member, long_names = self.setup.thread, self.setup.origin_member, bool(self.long_names)
+        record_type, origin_type, when_type = Record, Origin, When
+        day_head, day_length, midnight, day_iso, day_found = self.day
         width = 0  # the length of the last header prefix: the next header usually has the same
         first: bytes | None = None  # the first line of the record being read
         extra: list[bytes] | None = None  # its further lines
         stamp: Stamp | None = None
+        previous: Record | None = None  # the record before it, for the forged-header checks
+        previous_stamp: Stamp | None = None
+        plain_stamp = False  # the record's stamp allows the inline branch
+        new_counts: Counts
         number = 0  # lines before that record
         offset = 0  # bytes before that record
         count = 0
         for block in reader:
+            crlf = reader.carriage_returns  # no "\r" read yet: no text can end with one
             for line in block:
-                if line[:1] in starters:
-                    found = stamps.get(line[:width])
+                found = lookup(key := line[:width])
+                if found is None and line[:1] in starters:
+                    pos = line.find(token, 0, 64)
+                    if pos > 0 and pos + token_length != width:
+                        found = lookup(key := line[: pos + token_length])
+                    if (
+                        found is None
+                        and day_length <= pos
+                        and key.startswith(day_head)
+                        and (clock := times(key[day_length:pos])) is not None
+                    ):
+                        # Names of their own: when, at, iso... still hold the stamp of the record being read.
+                        new_at = midnight + clock[0]
+                        new_when = _new(when_type)
+                        new_when.at = new_at
+                        new_when.precision = clock[2]
+                        new_when.found = day_found + clock[3]
+                        new_when.zone = None
+                        new_iso = day_iso + clock[1]
+                        counts_kept = counted.get(key)
+                        if counts_kept is not None:
+                            new_base, new_counts = counted_bases.get(key, 0), counts_kept
+                        else:
+                            if new_iso > ordinals.newest:  # as Ordinals.at, for a time later than any before
+                                ordinals.newest = new_iso
+                                new_base, new_counts = 0, {}
+                                recent[new_iso] = new_counts
+                                if len(recent) >= FORGET_AT:
+                                    ordinals.forget_oldest()
+                            else:
+                                new_base, new_counts = ordinals.at(new_iso)
+                            if len(counted) >= CACHE_LIMIT:
+                                self._forget_prefixes()
+                            counted[key] = new_counts
+                            if new_base:
+                                counted_bases[key] = new_base
+                        found = (new_when, new_at, new_iso, len(key), True, ios_file, new_base, new_counts)
+                        if len(stamps) >= HOT_STAMPS:
+                            stamps.clear()
+                        stamps[key] = found
                     if found is None:
-                        pos = line.find(token, 0, 64)
-                        found = stamps.get(line[: pos + len(token)]) if pos > 0 else None
-                        if found is None:
-                            current = (
-                                number + 1 if first is None else number + 2 + (len(extra) if extra else 0)
-                            )
-                            found = self._stamp(line, pos, current)
-                        if found is not None:
-                            width = found[3]
+                        found = self._stamp(line, key, pos, self._line_number(first, extra, number))
+                        day_head, day_length, midnight, day_iso, day_found = self.day
                     if found is not None:
-                        if first is not None and stamp is not None:
-                            record = finish(first, extra, stamp, number, offset, True)
-                            if not count:
-                                self.notes.first = record
-                            count += 1
-                            yield record
-                            number += 1 if extra is None else 1 + len(extra)
-                            offset += len(record.raw)
-                        first, extra, stamp = line, None, found
-                        continue
-                if first is None:
-                    number, offset = self.notes.before_first(line, number, offset)
-                elif extra is None:
-                    extra = [line]
-                else:
-                    extra.append(line)
+                        width = found[3]
+                if found is None:
+                    if first is None:
+                        number, offset = self.notes.before_first(line, number, offset)
+                    elif extra is None:
+                        extra = [line]
+                    else:
+                        extra.append(line)
+                    continue
+                if first is None or stamp is None:
+                    first, stamp = line, found
+                    continue
+                # The record from `first` on is complete. A stamp shared with the record before has its
+                # time, so it can be neither earlier nor written differently (checks (a) and (b)).
+                if stamp is not previous_stamp:
+                    when, at, iso, body, conforms, ios, base, counts = stamp
+                    plain_stamp = conforms and not long_names and not (previous and at < previous.when.at)
+                record = None
+                colon = first.find(NAME_END, body) if plain_stamp else -1
+                author = authors(first[body:colon]) if colon > 0 else None
+                if author is not None:
+                    joined = first if extra is None else NL.join([first, *extra])
+                    text_bytes = joined[colon + 2 :]
+                    if crlf and text_bytes[-1:] == CR:
+                        text_bytes = text_bytes[:-1]
+                    try:
+                        text = text_bytes.decode()
+                        plain = not (  # as in `_finish`
+                            text in whole
+                            or "<" in text
+                            or ("(" in text if not ios else (LRM in text or "‹" in text))
+                        )
+                    except UnicodeDecodeError:
+                        plain = False  # `_finish` reads it again and reports the bad line
+                    if plain:
+                        identity_key = hash(text) ^ author.salt  # as in `_finish`
+                        n = counts.get(identity_key, 0) if counts else 0
+                        if n or len(counts) < MAX_SAME_MINUTE:
+                            counts[identity_key] = n + 1
+                            raw = joined + NL
+                            origin = _new(origin_type)
+                            origin.member = member
+                            origin.offset = offset
+                            origin.length = length = len(raw)
+                            origin.line = number + 1
+                            origin.end_line = number + 1 if extra is None else number + 1 + len(extra)
+                            origin.path = None
+                            record = _new(record_type)
+                            record.kind = "message"
+                            record.channel = CHANNEL
+                            record.when = when
+                            record.thread = thread
+                            record.sender = author.handle
+                            record.recipients = author.recipients
+                            record.text = text
+                            record.origin = origin
+                            record.raw = raw
+                            record.identity = (author.identifier, iso, text, (), n + base)
+                            record.attachments = ()
+                            record.markers = author.markers
+                            record.details = None
+                if record is None:
+                    record = finish(first, extra, stamp, number, offset, True, previous)
+                    length = len(record.raw)
+                if not count:
+                    self.notes.first = record
+                count += 1
+                yield record
+                previous, previous_stamp = record, stamp
+                number += 1 if extra is None else 1 + len(extra)
+                offset += length
+                first, extra, stamp = line, None, found
         if first is not None and stamp is not None:
-            record = finish(first, extra, stamp, number, offset, not reader.unterminated)
+            record = finish(first, extra, stamp, number, offset, not reader.unterminated, previous)
             if not count:
                 self.notes.first = record
             self.notes.records = count + 1
             yield record
         self.notes.check_cap()
+
+    @staticmethod
+    def _line_number(first: bytes | None, extra: list[bytes] | None, number: int) -> int:
+        """The number of the line being read, from the lines of the record before it."""
+        return number + 1 if first is None else number + 2 + (len(extra) if extra else 0)
 
     def _finish(
         self,
@@ -155,7 +297,9 @@ class ChatParser:
         number: int,
         offset: int,
         terminated: bool,
+        previous: Record | None,
     ) -> Record:
+        """Any record: every check, note and warning (`previous` is the record before, if any)."""
         when, at, iso, body, conforms, ios, base, counts = stamp
         colon = first.find(b": ", body)
         author = self.authors.get(first[body:colon]) if colon > 0 else None
@@ -187,14 +331,14 @@ class ChatParser:
             or ("(" in text if not ios else (LRM in text or "‹" in text))
         ):
             kind, markers, attachments, details, author = self.notes.special(text, author, ios, number + 1)
-            names = tuple(attachment.name for attachment in attachments)
+            names = tuple([attachment.name for attachment in attachments]) if attachments else ()
         else:
             kind, markers, attachments, details, names = "message", author.markers, (), None, ()
-        if (
-            at < self.previous_at or not conforms or (author is not None and not author.confirmed)
-        ) and self.previous_line:
+        if previous is not None and (
+            at < previous.when.at or not conforms or (author is not None and not author.confirmed)
+        ):
             markers, details = self.notes.ambiguous(
-                (self.previous_at, self.previous_line, self.previous_first),
+                (previous.when.at, previous.origin.line or 0, _first_line(previous.raw)),
                 first,
                 at,
                 conforms,
@@ -204,7 +348,6 @@ class ChatParser:
                 markers,
                 details,
             )
-        self.previous_at, self.previous_line, self.previous_first = at, number + 1, first
         # The counts are per time already; a collision of this key only shifts n (a duplicate, never a loss).
         if author is not None:
             sender_id = author.identifier
@@ -241,22 +384,65 @@ class ChatParser:
             number,
         )
 
-    def _stamp(self, line: bytes, pos: int, number: int) -> Stamp | None:
-        """A line that may be a header but whose prefix is not cached yet. Written the file's way, its date
-        and time come from the prefix reader's caches; otherwise the full grammar reads it."""
-        token_end = pos + len(self.token)
-        parts = self.prefix.read(line[:pos]) if pos > 0 else None
-        if parts is not None:
-            (midnight, day_iso), (since_midnight, time_iso, precision) = parts
-            at = midnight + since_midnight
-            when = When(at, precision, line[self.prefix.lead : pos].decode())
-            iso = day_iso + "T" + time_iso
-            stamp = (when, at, iso, token_end, True, self.ios, *self.ordinals.at(iso))
-            if len(self.stamps) >= CACHE_LIMIT:
-                self.stamps.clear()
-            self.stamps[line[:token_end]] = stamp
-            return stamp
+    def _stamp(self, line: bytes, key: bytes, pos: int, number: int) -> Stamp | None:
+        """A line that may be a header but whose prefix is not cached. `pos` is where its token starts
+        (not above 0: there is none) and `key` the line up to the token's end. Written the file's way, its
+        date and time come from the prefix reader's caches (the same stamp as `parse` builds inline);
+        otherwise the full grammar reads it."""
+        if pos > 0:
+            found = self._new_stamp(key, pos)
+            if found is not None:
+                return found
         return self._other_stamp(line, number)
+
+    def _new_stamp(self, key: bytes, pos: int) -> Stamp | None:
+        """The stamp of a prefix `key` whose token starts at `pos`, if its date and time are written the
+        file's way (read once each, then cached by the prefix reader)."""
+        lead, joiner, prefix = self.lead, self.joiner, self.prefix
+        if lead and key[:1] != b"[":
+            return None
+        cut = key.find(joiner, lead, pos)
+        if cut < 0:
+            return None
+        day = self.dates.get(key[lead:cut], UNSEEN)
+        if day is UNSEEN:
+            day = prefix.learn_date(key[lead:cut])
+        clock = self.times.get(key[cut + len(joiner) : pos], UNSEEN)
+        if clock is UNSEEN:
+            clock = prefix.learn_time(key[cut + len(joiner) : pos])
+        if day is None or clock is None:
+            return None
+        # The date of the last new stamp, for `parse`: the next one is usually on the same day.
+        head = key[: cut + len(joiner)]
+        self.day = (head, len(head), day[0], day[1], head[lead:].decode())
+        at = day[0] + clock[0]
+        when = When(at, clock[2], key[lead:pos].decode())
+        iso = day[1] + clock[1]
+        base, counts = self._counts(key, iso)
+        stamp = (when, at, iso, len(key), True, self.ios, base, counts)
+        if len(self.stamps) >= HOT_STAMPS:
+            self.stamps.clear()
+        self.stamps[key] = stamp
+        return stamp
+
+    def _counts(self, key: bytes, iso: str) -> tuple[int, Counts]:
+        """The base and counts of a header prefix written the file's way: those it was cached with, while
+        it is; otherwise the time's, and the prefix is cached."""
+        counts = self.counted.get(key)
+        if counts is not None:
+            return self.counted_bases.get(key, 0), counts
+        base, counts = self.ordinals.at(iso)
+        if len(self.counted) >= CACHE_LIMIT:
+            self._forget_prefixes()
+        self.counted[key] = counts
+        if base:
+            self.counted_bases[key] = base
+        return base, counts
+
+    def _forget_prefixes(self) -> None:
+        self.counted.clear()
+        self.counted_bases.clear()
+        self.stamps.clear()
 
     def _other_stamp(self, line: bytes, number: int) -> Stamp | None:
         """The full grammar, for a header written another way than the file's (or a new date or time in
@@ -273,17 +459,20 @@ class ChatParser:
         when = When(at, header.time.precision, header.found)
         conforms = header.fingerprint == self.facts.fingerprint
         iso = f"{day.isoformat()}T{header.time.iso}"
-        return (when, at, iso, header.body, conforms, header.variant == "ios", *self.ordinals.at(iso))
+        base, counts = self.ordinals.at(iso)
+        return (when, at, iso, header.body, conforms, header.variant == "ios", base, counts)
 
     def _on_date(self, written: DateText) -> tuple[datetime, str] | None:
         day = written.on(self.facts.date_order)
         return None if day is None else (datetime(day.year, day.month, day.day), day.isoformat())
 
     @staticmethod
-    def _on_time(written: TimeText) -> tuple[timedelta, str, str] | None:
+    def _on_time(written: TimeText) -> tuple[timedelta, str, str, str] | None:
+        """The time's offset from midnight, "T" and its ISO form (the end of an ISO date-time), precision,
+        and the time as written."""
         if written.since_midnight is None:
             return None
-        return timedelta(seconds=written.since_midnight), written.iso, written.precision
+        return timedelta(seconds=written.since_midnight), "T" + written.iso, written.precision, written.text
 
     def _long_name(
         self, first: bytes, body: int, author: Author | None, colon: int
@@ -300,3 +489,9 @@ class ChatParser:
         return InputError(
             "this is not UTF-8 text; an export from the app is always UTF-8.", self.setup.label, number
         )
+
+
+def _first_line(raw: bytes) -> bytes:
+    """A record's first line, without its line end (as quoted in the forged-header warnings)."""
+    end = raw.find(NL)
+    return raw if end < 0 else raw[:end]
