@@ -76,7 +76,6 @@ def account_use(case: CaseEvents, conduct: Mask) -> AccountUse:
     chosen = conduct & (case.account >= 0)
     indexes = np.flatnonzero(chosen)
     owners = {person.id: person.name for person in case.people}
-    block_times = case.at[case.blocks] if case.blocks else np.empty(0)
     codes = case.account[indexes]
     spans = []
     for code in np.unique(codes):
@@ -90,7 +89,7 @@ def account_use(case: CaseEvents, conduct: Mask) -> AccountUse:
                 first,
                 last,
                 owners.get(account.party_id or ""),
-                _block_before(case, block_times, first),
+                _recent_block_before(case, first),
                 _blocked(case, account.platform, first),
             )
         )
@@ -100,13 +99,12 @@ def account_use(case: CaseEvents, conduct: Mask) -> AccountUse:
     return AccountUse(tuple(spans))
 
 
-def _block_before(case: CaseEvents, block_times: npt.NDArray[np.float64], at: float) -> int | None:
-    position = int(np.searchsorted(block_times, at, side="left"))
-    if not position:
+def _recent_block_before(case: CaseEvents, at: float) -> int | None:
+    """The latest block before `at`, if it was recent enough to explain a new account."""
+    block = case.block_before(at)
+    if block is None or at - case.at[block] > default_settings().conduct.new_account_after_block_days * DAY:
         return None
-    if at - block_times[position - 1] > default_settings().conduct.new_account_after_block_days * DAY:
-        return None
-    return case.blocks[position - 1]
+    return block
 
 
 def _blocked(case: CaseEvents, platform: str, since: float) -> float | None:

@@ -18,7 +18,6 @@ from stalkproof.analysis.load import CaseEvents
 from stalkproof.evidence.vocabulary import behaviours
 
 Mask = npt.NDArray[np.bool_]
-CONTACT_KINDS = ("message", "call")
 EXAMPLES = 5
 
 
@@ -50,8 +49,7 @@ def behaviour_counts(case: CaseEvents, conduct: Mask) -> list[BehaviourCount]:
             counts[code] += 1
             if len(examples[code]) < EXAMPLES:
                 examples[code].append(index)
-    contact_kinds = [case.kinds.index(kind) for kind in CONTACT_KINDS if kind in case.kinds]
-    contact = np.flatnonzero(conduct & np.isin(case.kind, contact_kinds))
+    contact = np.flatnonzero(conduct & case.is_contact())
     if len(contact):
         counts["contact"] += len(contact)
         examples["contact"] = sorted({*examples["contact"], *map(int, contact[:EXAMPLES])})[:EXAMPLES]

@@ -74,8 +74,7 @@ class Channels:
 
 def channels(case: CaseEvents, conduct: Mask) -> Channels:
     # A diary entry that names no app is not a way they reached the person.
-    diary = case.channels.index("diary") if "diary" in case.channels else -1
-    indexes = np.flatnonzero(conduct & (case.channel != diary))
+    indexes = np.flatnonzero(conduct & ~case.on_channel("diary"))
     codes = case.channel[indexes]
     uses = []
     for code in np.unique(codes):
@@ -92,7 +91,6 @@ def _switches(case: CaseEvents, indexes: npt.NDArray[np.intp], codes: npt.NDArra
         return []
     _, first_positions = np.unique(codes, return_index=True)
     order = np.sort(first_positions)
-    block_times = case.at[case.blocks] if case.blocks else np.empty(0)
     found = []
     for position in order[1:]:
         event = int(indexes[position])
@@ -103,12 +101,7 @@ def _switches(case: CaseEvents, indexes: npt.NDArray[np.intp], codes: npt.NDArra
                 event,
                 previous,
                 case.channels[codes[position]],
-                _latest_before(case, block_times, case.at[event]),
+                case.block_before(case.at[event]),
             )
         )
     return found
-
-
-def _latest_before(case: CaseEvents, block_times: npt.NDArray[np.float64], at: float) -> int | None:
-    position = int(np.searchsorted(block_times, at, side="left"))
-    return case.blocks[position - 1] if position else None

@@ -147,7 +147,7 @@ def conduct_of(case: CaseEvents) -> tuple[Mask, str]:
     """The suspects' events; while nobody is marked as a suspect, everything the person did not send."""
     if case.suspects():
         return case.by_suspects(), "suspects"
-    return ~case.author_is(VICTIM) & (case.kind != _code(case, "system")), "all_but_you"
+    return ~case.author_is(VICTIM) & ~case.is_kind("system"), "all_but_you"
 
 
 def analyse(case: CaseEvents, now: float | None = None) -> Analysis:
@@ -214,7 +214,3 @@ def _flag_counts(case: CaseEvents, conduct: Mask) -> dict[str, int]:
         if conduct[item.index]:
             counts.update({flag.label for flag in item.flags})
     return dict(sorted(counts.items(), key=lambda pair: (-pair[1], pair[0])))
-
-
-def _code(case: CaseEvents, kind: str) -> int:
-    return case.kinds.index(kind) if kind in case.kinds else -1

@@ -47,8 +47,7 @@ def time_of_day(analysis: Analysis) -> Figure:
 def channels(analysis: Analysis) -> Figure:
     case = analysis.case
     # As in channels.py: a diary entry naming no app is not a way they made contact.
-    diary = case.channels.index("diary") if "diary" in case.channels else -1
-    chosen = analysis.conduct & (case.channel != diary)
+    chosen = analysis.conduct & ~case.on_channel("diary")
     indexes = np.flatnonzero(chosen)
     series = case.series(chosen)
     weeks = week_start(local_days(series)) if len(series) else np.empty(0, np.int64)

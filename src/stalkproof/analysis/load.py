@@ -31,6 +31,7 @@ NOBODY, UNNAMED = -1, -2
 # Who wrote an event, as the flag rules and the measures need it.
 SUSPECT, VICTIM, DIARY, OTHER = "suspect", "victim", "diary", "other"
 AUTHORS = (SUSPECT, VICTIM, DIARY, OTHER)
+CONTACT_KINDS = ("message", "call")
 
 
 @dataclass(frozen=True)
@@ -90,6 +91,26 @@ class CaseEvents:
     def author_is(self, name: str) -> npt.NDArray[np.bool_]:
         chosen: npt.NDArray[np.bool_] = self.author == AUTHORS.index(name)
         return chosen
+
+    def is_kind(self, *names: str) -> npt.NDArray[np.bool_]:
+        codes = [self.kinds.index(name) for name in names if name in self.kinds]
+        chosen: npt.NDArray[np.bool_] = np.isin(self.kind, codes)
+        return chosen
+
+    def on_channel(self, name: str) -> npt.NDArray[np.bool_]:
+        chosen: npt.NDArray[np.bool_] = self.channel == (
+            self.channels.index(name) if name in self.channels else -1
+        )
+        return chosen
+
+    def is_contact(self) -> npt.NDArray[np.bool_]:
+        """Messages and calls: what counts as contact, as against posts, logins or diary notes."""
+        return self.is_kind(*CONTACT_KINDS)
+
+    def block_before(self, at: float) -> int | None:
+        """The latest block recorded before `at` (an event index), if any."""
+        position = int(np.searchsorted(self.at[self.blocks], at, side="left")) if self.blocks else 0
+        return self.blocks[position - 1] if position else None
 
     def by_suspects(self) -> npt.NDArray[np.bool_]:
         """What the suspects did: their accounts' events and diary entries about them (including

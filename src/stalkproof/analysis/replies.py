@@ -17,7 +17,6 @@ from stalkproof.analysis.load import CaseEvents
 from stalkproof.analysis.settings import default_settings
 
 Mask = npt.NDArray[np.bool_]
-CONTACT_KINDS = ("message", "call")
 
 
 @dataclass(frozen=True)
@@ -53,8 +52,7 @@ class Replies:
 
 def replies(case: CaseEvents, conduct: Mask, own: Mask) -> Replies:
     """`conduct` marks the suspects' events; `own` the person's own messages."""
-    contact_kinds = [case.kinds.index(kind) for kind in CONTACT_KINDS if kind in case.kinds]
-    is_contact = conduct & np.isin(case.kind, contact_kinds) & (case.account >= 0)
+    is_contact = conduct & case.is_contact() & (case.account >= 0)
     contacts = unanswered = 0
     window = default_settings().conduct.reply_window_hours * 3600
     for channel in np.unique(case.channel[is_contact]):
