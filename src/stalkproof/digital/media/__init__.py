@@ -1,1 +1,1 @@
-"""Location and identity metadata in photos, videos and documents: scan it, and strip it without re-encoding."""
+"""Location and identity metadata in photos, videos and documents: scan it, strip it without re-encoding."""
