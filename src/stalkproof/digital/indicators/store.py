@@ -49,7 +49,8 @@ def echap_folder() -> Path:
 
 def load_indicators(stix2_files: Sequence[Path] = (), echap: bool = True) -> LoadedIndicators:
     """Echap's lists (unless `echap` is False) merged with every STIX2 file given."""
-    indicators = _echap(echap_folder()) if echap else IndicatorSet()
+    folder = echap_folder()
+    indicators = _echap(folder, _stamp(folder)) if echap else IndicatorSet()
     unread = 0
     for path in stix2_files:
         loaded = load_stix2(path)
@@ -58,6 +59,12 @@ def load_indicators(stix2_files: Sequence[Path] = (), echap: bool = True) -> Loa
     return LoadedIndicators(indicators, unread)
 
 
+def _stamp(folder: Path) -> float:
+    """Changes when `indicators update` replaces the folder, so a long-running process sees new lists."""
+    return folder.stat().st_mtime if folder.exists() else 0.0
+
+
 @cache
-def _echap(folder: Path) -> IndicatorSet:
+def _echap(folder: Path, stamp: float) -> IndicatorSet:
+    del stamp  # part of the cache key only
     return load_echap(folder)
