@@ -1,0 +1,396 @@
+"""Opening an iPhone backup made by Finder or iTunes, read-only, and finding the files inside it.
+
+A backup folder holds `Manifest.db` (an SQLite list of every file: `Files(fileID, domain, relativePath,
+flags, file)`), `Info.plist` (device name, model, iOS version, installed apps), `Manifest.plist` (whether
+it is encrypted, the apps, the device's lockdown record) and `Status.plist` (whether it finished). Each
+backed-up file is stored under its SHA-1 `fileID`, at `<fileID[:2]>/<fileID>`.
+
+Nothing here writes to the backup: SQLite opens it as immutable, and where SQLite would need to write
+(a write-ahead log beside the database) it works on a private copy instead. Every file read is hashed
+first, so the report can name exactly what it looked at.
+"""
+
+from __future__ import annotations
+
+import plistlib
+import shutil
+import sqlite3
+import tempfile
+from collections.abc import Iterator
+from contextlib import closing, contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from xml.parsers.expat import ExpatError
+
+from stalkproof.digital.findings import InputFile
+from stalkproof.errors import InputError
+
+MANIFEST_DB = "Manifest.db"
+MARKERS = ("Manifest.db", "Manifest.plist", "Manifest.mbdb")
+PLISTS = ("Info.plist", "Manifest.plist", "Status.plist")
+SQLITE_HEADER = b"SQLite format 3\x00"
+
+# Flags in Manifest.db's Files table.
+REGULAR_FILE = 1
+DIRECTORY = 2
+
+ENCRYPTED_NO_PASSWORD = (
+    "this iPhone backup is encrypted; give its backup password with --password "
+    "(stalkproof only reads it, and never changes the backup or the phone)."
+)
+ENCRYPTED_NOT_SUPPORTED = (
+    "this iPhone backup is encrypted, and stalkproof cannot decrypt backups yet; decrypt a copy first "
+    "(for example with MVT's `mvt-ios decrypt-backup`) and check the decrypted copy."
+)
+
+
+@dataclass(frozen=True)
+class BackupFile:
+    """One row of Manifest.db: a file, folder or link that was on the phone, by domain and path."""
+
+    file_id: str
+    domain: str
+    relative_path: str
+    flags: int
+
+    @property
+    def is_file(self) -> bool:
+        return self.flags == REGULAR_FILE
+
+    @property
+    def name(self) -> str:
+        return self.relative_path.rsplit("/", 1)[-1]
+
+    def describe(self) -> str:
+        return f"{self.domain}/{self.relative_path}" if self.relative_path else self.domain
+
+
+@dataclass(frozen=True)
+class DeviceDetails:
+    device_name: str | None
+    model: str | None
+    ios_version: str | None
+    build: str | None
+    backup_date: datetime | None
+    encrypted: bool
+    finished: bool | None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "device_name": self.device_name,
+            "model": self.model,
+            "ios_version": self.ios_version,
+            "build": self.build,
+            "backup_date": iso(self.backup_date),
+            "encrypted": self.encrypted,
+            "finished": self.finished,
+        }
+
+
+@dataclass
+class IosBackup:
+    """An open backup. Use `open_backup`; it closes the database and removes any private copy."""
+
+    root: Path
+    connection: sqlite3.Connection
+    info: dict[str, Any]
+    manifest: dict[str, Any]
+    status: dict[str, Any]
+    inputs: list[InputFile]
+    decrypted_copy: bool = False
+    missing: list[str] = field(default_factory=list)
+    unreadable: list[str] = field(default_factory=list)
+    _hashed: set[Path] = field(default_factory=set)
+
+    def device(self) -> DeviceDetails:
+        lockdown = self.manifest.get("Lockdown")
+        lockdown = lockdown if isinstance(lockdown, dict) else {}
+
+        def text(info_key: str, lockdown_key: str) -> str | None:
+            value = self.info.get(info_key) or lockdown.get(lockdown_key)
+            return str(value) if value else None
+
+        date = self.info.get("Last Backup Date") or self.status.get("Date") or self.manifest.get("Date")
+        state = self.status.get("SnapshotState")
+        return DeviceDetails(
+            device_name=text("Device Name", "DeviceName"),
+            model=text("Product Type", "ProductType"),
+            ios_version=text("Product Version", "ProductVersion"),
+            build=text("Build Version", "BuildVersion"),
+            backup_date=date if isinstance(date, datetime) else None,
+            encrypted=bool(self.manifest.get("IsEncrypted")),
+            finished=None if state is None else state == "finished",
+        )
+
+    def entries(
+        self,
+        domain: str | None = None,
+        *,
+        domain_prefix: str | None = None,
+        path: str | None = None,
+        path_prefix: str | None = None,
+        files_only: bool = False,
+    ) -> list[BackupFile]:
+        """Rows matching every condition given. Prefixes compare exactly (SQL LIKE would ignore case)."""
+        conditions: list[str] = []
+        values: list[Any] = []
+        if domain is not None:
+            conditions.append("domain = ?")
+            values.append(domain)
+        if domain_prefix is not None:
+            conditions.append("substr(domain, 1, ?) = ?")
+            values += [len(domain_prefix), domain_prefix]
+        if path is not None:
+            conditions.append("relativePath = ?")
+            values.append(path)
+        if path_prefix is not None:
+            conditions.append("substr(relativePath, 1, ?) = ?")
+            values += [len(path_prefix), path_prefix]
+        if files_only:
+            conditions.append("flags = ?")
+            values.append(REGULAR_FILE)
+        where = " AND ".join(conditions) or "1"
+        query = f"SELECT fileID, domain, relativePath, flags FROM Files WHERE {where} ORDER BY 2, 3"
+        rows = self.connection.execute(query, values).fetchall()
+        return [BackupFile(str(a), str(b), str(c or ""), int(d or 0)) for a, b, c, d in rows]
+
+    def find(self, domain: str, relative_path: str) -> BackupFile | None:
+        found = self.entries(domain, path=relative_path)
+        return found[0] if found else None
+
+    def domains(self, prefix: str) -> list[str]:
+        rows = self.connection.execute(
+            "SELECT DISTINCT domain FROM Files WHERE substr(domain, 1, ?) = ? ORDER BY domain",
+            (len(prefix), prefix),
+        ).fetchall()
+        return [str(row[0]) for row in rows]
+
+    def stored_path(self, entry: BackupFile) -> Path | None:
+        """Where the file's content is in the folder, or None when the backup does not hold it."""
+        for candidate in (self.root / entry.file_id[:2] / entry.file_id, self.root / entry.file_id):
+            if candidate.is_file():
+                return candidate
+        return None
+
+    def read(self, entry: BackupFile) -> bytes | None:
+        """The file's content (hashed into `inputs`), or None when it is listed but not in the folder."""
+        stored = self.stored_path(entry)
+        if stored is None:
+            self.missing.append(entry.describe())
+            return None
+        try:
+            self._note_input(stored)
+            return stored.read_bytes()
+        except OSError:
+            self.unreadable.append(entry.describe())
+            return None
+
+    def file_times(self, entry: BackupFile) -> tuple[datetime | None, datetime | None]:
+        """When the file was created and last changed on the phone, from its Manifest.db record."""
+        row = self.connection.execute("SELECT file FROM Files WHERE fileID = ?", (entry.file_id,)).fetchone()
+        record = _archived_record(row[0] if row else None)
+        return _epoch(record.get("Birth")), _epoch(record.get("LastModified"))
+
+    @contextmanager
+    def sqlite(self, entry: BackupFile) -> Iterator[sqlite3.Connection | None]:
+        """A backed-up SQLite database, opened on a private copy together with its write-ahead log."""
+        stored = self.stored_path(entry)
+        if stored is None:
+            self.missing.append(entry.describe())
+            yield None
+            return
+        companions = {
+            entry.name + suffix: self.stored_path(found)
+            for suffix in ("-wal",)
+            if (found := self.find(entry.domain, entry.relative_path + suffix)) is not None
+        }
+        with tempfile.TemporaryDirectory(prefix="stalkproof-ios-") as scratch:
+            for name, source in {entry.name: stored, **companions}.items():
+                if source is not None:
+                    self._note_input(source)
+                    shutil.copyfile(source, Path(scratch) / name)
+            try:
+                connection = _connect(Path(scratch) / entry.name, immutable=False)
+                connection.execute("SELECT name FROM sqlite_master LIMIT 1").fetchall()
+            except sqlite3.DatabaseError:
+                self.unreadable.append(entry.describe())
+                yield None
+                return
+            with closing(connection):
+                yield connection
+
+    def _note_input(self, stored: Path) -> None:
+        if stored not in self._hashed:
+            self._hashed.add(stored)
+            self.inputs.append(InputFile.of(stored))
+
+
+def is_ios_backup(path: Path) -> bool:
+    """Whether `path` is a Finder/iTunes backup folder, one of its top files, or a folder holding backups."""
+    try:
+        _backup_folder(path)
+    except (InputError, OSError):
+        return False
+    return True
+
+
+@contextmanager
+def open_backup(path: Path, password: str | None = None) -> Iterator[IosBackup]:
+    """The backup at `path`, or an InputError that says in one sentence what is wrong with it."""
+    root = _backup_folder(path)
+    database = root / MANIFEST_DB
+    inputs = [InputFile.of(root / name) for name in PLISTS if (root / name).is_file()]
+    info, manifest, status = (_plist(root / name) for name in PLISTS)
+    if not database.is_file():
+        raise InputError(_no_manifest_db(root), root)
+    inputs.append(InputFile.of(database))
+    plain_database = _starts_with_sqlite(database)
+    if manifest.get("IsEncrypted") and not plain_database:
+        raise InputError(ENCRYPTED_NO_PASSWORD if password is None else ENCRYPTED_NOT_SUPPORTED, root)
+    if not plain_database:
+        raise InputError(
+            "Manifest.db is not a database: the backup is damaged or incomplete, or it is encrypted and its "
+            "Manifest.plist is missing.",
+            database,
+        )
+    with _manifest_connection(database) as connection:
+        yield IosBackup(
+            root=root,
+            connection=connection,
+            info=info,
+            manifest=manifest,
+            status=status,
+            inputs=inputs,
+            # A copy decrypted by another tool keeps the original Manifest.plist, which still says encrypted.
+            decrypted_copy=bool(manifest.get("IsEncrypted")),
+        )
+
+
+def iso(moment: datetime | None) -> str | None:
+    """Plist dates are UTC without a zone: written out with one."""
+    if moment is None:
+        return None
+    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).isoformat()
+
+
+def _backup_folder(path: Path) -> Path:
+    path = path.expanduser()
+    if not path.exists():
+        raise InputError("this file or folder does not exist.", path)
+    if path.is_file():
+        if path.name in (*MARKERS, *PLISTS) and _has_marker(path.parent):
+            return path.parent
+        raise InputError(
+            "this is a single file, not an iPhone backup; give the backup's folder (it holds Manifest.db).",
+            path,
+        )
+    if _has_marker(path):
+        return path
+    # A folder of backups (Finder's MobileSync/Backup) holds nothing but backups; any other folder is not one.
+    folders = [child for child in sorted(path.iterdir()) if child.is_dir() and not child.name.startswith(".")]
+    inner = [child for child in folders if _has_marker(child)]
+    if len(inner) == 1 and len(folders) == 1:
+        return inner[0]
+    if inner and len(inner) == len(folders):
+        names = ", ".join(child.name for child in inner[:5])
+        raise InputError(f"this folder holds {len(inner)} iPhone backups; give one of them ({names}).", path)
+    raise InputError(
+        "this folder is not an iPhone backup: it has no Manifest.db, the list of files that every Finder or "
+        "iTunes backup has.",
+        path,
+    )
+
+
+def _has_marker(folder: Path) -> bool:
+    return any((folder / name).is_file() for name in MARKERS)
+
+
+def _no_manifest_db(root: Path) -> str:
+    if (root / "Manifest.mbdb").is_file():
+        return "this backup is from iOS 9 or older (it has Manifest.mbdb), which stalkproof cannot read yet."
+    return (
+        "this iPhone backup has no Manifest.db, so it is incomplete: make the backup again and let it finish."
+    )
+
+
+def _plist(path: Path) -> dict[str, Any]:
+    if not path.is_file():
+        return {}
+    try:
+        data = plistlib.loads(path.read_bytes())
+    except (plistlib.InvalidFileException, ExpatError, ValueError, OSError, OverflowError) as error:
+        raise InputError(f"{path.name} in this backup cannot be read: it is damaged.", path) from error
+    if not isinstance(data, dict):
+        raise InputError(f"{path.name} in this backup does not hold what a backup's {path.name} holds.", path)
+    return data
+
+
+def _starts_with_sqlite(path: Path) -> bool:
+    with path.open("rb") as stream:
+        return stream.read(len(SQLITE_HEADER)) == SQLITE_HEADER
+
+
+@contextmanager
+def _manifest_connection(database: Path) -> Iterator[sqlite3.Connection]:
+    wal = database.with_name(database.name + "-wal")
+    try:
+        if wal.is_file() and wal.stat().st_size > 0:
+            # Unsaved changes sit in the log; reading them would need SQLite to write beside the input.
+            with tempfile.TemporaryDirectory(prefix="stalkproof-ios-") as scratch:
+                copy = Path(scratch) / database.name
+                shutil.copyfile(database, copy)
+                shutil.copyfile(wal, copy.with_name(copy.name + "-wal"))
+                with closing(_checked_manifest(copy, immutable=False, shown=database)) as connection:
+                    yield connection
+        else:
+            with closing(_checked_manifest(database, immutable=True, shown=database)) as connection:
+                yield connection
+    except sqlite3.DatabaseError as error:
+        raise InputError(_corrupt(error), database) from error
+
+
+def _checked_manifest(path: Path, *, immutable: bool, shown: Path) -> sqlite3.Connection:
+    connection = _connect(path, immutable=immutable)
+    try:
+        connection.execute("SELECT fileID, domain, relativePath, flags, file FROM Files LIMIT 1").fetchall()
+    except sqlite3.DatabaseError as error:
+        connection.close()
+        raise InputError(_corrupt(error), shown) from error
+    return connection
+
+
+def _connect(path: Path, *, immutable: bool) -> sqlite3.Connection:
+    uri = path.resolve().as_uri() + "?mode=ro" + ("&immutable=1" if immutable else "")
+    return sqlite3.connect(uri, uri=True)
+
+
+def _corrupt(error: sqlite3.DatabaseError) -> str:
+    if "no such table" in str(error) or "no such column" in str(error):
+        return "Manifest.db is a database, but not an iPhone backup's list of files (it has no Files table)."
+    return (
+        "Manifest.db is damaged and cannot be read; make the backup again, or check a copy of an earlier one."
+    )
+
+
+def _archived_record(blob: Any) -> dict[str, Any]:
+    """The MBFile record (a keyed archive) Manifest.db keeps for each file; empty when unreadable."""
+    if not isinstance(blob, bytes):
+        return {}
+    try:
+        archive = plistlib.loads(blob)
+        objects = archive["$objects"]
+        record = objects[archive["$top"]["root"].data]
+    except (plistlib.InvalidFileException, ValueError, KeyError, IndexError, TypeError, AttributeError):
+        return {}
+    return record if isinstance(record, dict) else {}
+
+
+def _epoch(value: Any) -> datetime | None:
+    if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
+        return None
+    try:
+        return datetime.fromtimestamp(value, UTC)
+    except (OverflowError, OSError, ValueError):
+        return None
