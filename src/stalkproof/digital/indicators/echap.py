@@ -8,6 +8,7 @@ three apart and lets each carry its own level.
 from __future__ import annotations
 
 import csv
+import ipaddress
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -52,7 +53,9 @@ def _app_indicators(app: dict[str, Any], source: str) -> Iterator[Indicator]:
     def each(kind: IndicatorType, values: Any, as_category: Category = category) -> Iterator[Indicator]:
         for value in values or ():
             if isinstance(value, str) and value.strip():
-                yield Indicator(value.strip(), kind, name, as_category, source)
+                # Some websites and download sites are listed as bare addresses: match them as addresses.
+                typed: IndicatorType = "ip" if kind == "domain" and _is_address(value) else kind
+                yield Indicator(value.strip(), typed, name, as_category, source)
 
     yield from each("app_id", app.get("packages"))
     yield from each("ios_bundle", app.get("ios_bundles"))
@@ -62,6 +65,14 @@ def _app_indicators(app: dict[str, Any], source: str) -> Iterator[Indicator]:
     c2 = app.get("c2") or {}
     yield from each("domain", c2.get("domains"), "c2")
     yield from each("ip", c2.get("ips"), "c2")
+
+
+def _is_address(value: str) -> bool:
+    try:
+        ipaddress.ip_address(value.strip())
+    except ValueError:
+        return False
+    return True
 
 
 def _from_samples(path: Path) -> Iterator[Indicator]:
