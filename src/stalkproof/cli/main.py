@@ -12,6 +12,7 @@ from stalkproof import __version__
 from stalkproof.cli import (
     analysis_commands,
     case_commands,
+    check_commands,
     demo_command,
     diary_commands,
     event_commands,
@@ -53,6 +54,11 @@ app.add_typer(diary_commands.diary_app, name="diary")
 app.add_typer(exhibit_commands.exhibit_app, name="exhibit")
 app.add_typer(import_commands.imports_app, name="imports")
 app.add_typer(risk_commands.risk_app, name="risk")
+app.add_typer(check_commands.device_app, name="device")
+app.add_typer(check_commands.network_app, name="network")
+app.add_typer(check_commands.accounts_app, name="accounts")
+app.add_typer(check_commands.computer_app, name="computer")
+app.add_typer(check_commands.indicators_app, name="indicators")
 
 
 @app.callback()
