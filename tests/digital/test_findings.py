@@ -50,3 +50,10 @@ def test_wording_has_an_outcome_for_every_level() -> None:
     wording = load_wording()
     assert set(wording.outcomes) == {"nothing", "informational", "low", "medium", "high", "critical"}
     assert wording.reviewed and wording.source
+
+
+def test_a_check_that_saw_almost_nothing_says_so_first() -> None:
+    report = CheckReport("device", details={"coverage": "very_little"})
+    assert report.verdict().headline.startswith("Very little could be checked")
+    report.add([_alert("low")])
+    assert not report.verdict().headline.startswith("Very little")

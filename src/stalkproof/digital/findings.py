@@ -190,6 +190,8 @@ class CheckReport:
         counts = {level: sum(alert.level == level for alert in self.alerts) for level in LEVELS}
         found = ", ".join(f"{counts[level]} {level}" for level in reversed(LEVELS) if counts[level])
         headline = outcome.headline.format(check=wording.checks.get(self.check, self.check), found=found)
+        if top is None and self.details.get("coverage") == "very_little":
+            headline = wording.little_checked
         needs_safety = any(alert.removal_risk for alert in self.alerts)
         return Verdict(
             headline=headline,
@@ -234,6 +236,7 @@ class Wording(BaseModel):
     licence: str
     checks: dict[str, str]
     never_clean: str = Field(min_length=1)
+    little_checked: str = Field(min_length=1)
     safety: str = Field(min_length=1)
     outcomes: dict[Literal["nothing", "informational", "low", "medium", "high", "critical"], Outcome]
 
