@@ -12,6 +12,7 @@ import pytest
 from conftest import VaultSetup
 from digital.accounts_fixtures import google_takeout, intrusion_story
 from digital.network_fixtures import scenario_frames, write_pcap
+from digital.phone_fixtures import write_androidqf, write_pm_list
 
 
 def test_computer_check_prints_the_contract_json(cli: Any) -> None:
@@ -86,3 +87,32 @@ def test_indicators_update_offline_changes_nothing(
     result = cli("indicators", "update", "--from", "http://127.0.0.1:9/")
     assert result.code == 1 and "Nothing was changed" in result.err
     assert cli("indicators", "list", "--json").json()["sources"][0]["shipped"] is True
+
+
+def test_device_check_puts_the_safety_note_before_the_findings(cli: Any, tmp_path: Path) -> None:
+    acquisition = write_androidqf(tmp_path / "androidqf")
+    result = cli("device", "check", str(acquisition))
+    assert result.code == 0, result.err
+    text = " ".join(result.out.split())
+    assert text.index("Before you change anything") < text.index("TheTruthSpy")
+    assert "Check whether you agreed to this" in text
+
+
+def test_device_check_json_and_saving_with_inputs(case_setup: VaultSetup, cli: Any, tmp_path: Path) -> None:
+    packages = write_pm_list(tmp_path / "packages.txt")
+    result = cli("device", "check", str(packages), "--save", "--keep-inputs", "--json")
+    assert result.code == 0, result.err
+    data = result.json()
+    assert data["alerts"][0]["level"] == "critical"
+    assert data["inputs"][0]["path"].endswith("packages.txt")
+    kept = {item["ref"]: item for item in cli("exhibit", "list", "--json").json()}
+    assert set(data["saved"]["inputs"]) <= set(kept)
+    assert cli("verify", "--json").json()["ok"] is True
+
+
+def test_device_check_refuses_what_is_not_a_phone_copy(cli: Any, tmp_path: Path) -> None:
+    folder = tmp_path / "holiday"
+    folder.mkdir()
+    (folder / "notes.txt").write_text("nothing to see\n")
+    result = cli("device", "check", str(folder))
+    assert result.code == 1 and "holiday" in result.err and "Traceback" not in result.err
