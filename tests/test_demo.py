@@ -42,3 +42,15 @@ def test_the_demo_shows_the_escalation_the_flags_and_the_charts(tmp_path: Path) 
     assert all(path.stat().st_size > 1000 for path in charts)
     (screening,) = [item for item in result.outputs if item["kind"] == "risk screening"]
     assert screening["level"] == "high"
+
+
+def test_the_demo_checks_sams_phone_and_keeps_the_findings(tmp_path: Path) -> None:
+    result = build_demo(tmp_path / "demo", kdf=FAST_KDF)
+    (checked,) = [item for item in result.outputs if item["kind"] == "device check"]
+    assert checked["verdict"].startswith("Known spying software")
+    assert checked["alerts"]["critical"] == 1
+    with Vault.unlock(result.vault, passphrase=result.passphrase) as vault:
+        with vault.read() as connection:
+            findings = timeline(connection, result.case_id, TimelineFilter(kind="finding"))
+    assert len(findings) == checked["findings on the timeline"] >= 1
+    assert any("TheTruthSpy" in (row["text"] or "") for row in findings)

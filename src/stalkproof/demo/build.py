@@ -13,6 +13,7 @@ import yaml
 from stalkproof.analysis.course import Analysis, analyse_case
 from stalkproof.analysis.figures import write_charts
 from stalkproof.demo import history
+from stalkproof.demo.digital import check_phone
 from stalkproof.evidence.cases import create_case, use_case
 from stalkproof.evidence.diary import add_entry, amend_entry, diary_draft
 from stalkproof.evidence.exhibits import ExhibitDetails, add_exhibit
@@ -67,6 +68,7 @@ def build_demo(
         analysis = analyse_case(vault, case.id)
         guidance = _add_guidance(vault, case.id, scenario, analysis)
         analysed = _analysis_output(analysis, out / "charts")
+        checked = check_phone(vault, case.id, scenario["phone_check"])
         vault.close()
         report = verify_vault(vault)
     result.outputs = [
@@ -77,6 +79,7 @@ def build_demo(
         {"kind": "diary", "entries": len(numbers), "amendments": len(scenario.get("amendments", []))},
         *guidance,
         analysed,
+        checked,
         {"kind": "verify", "ok": report.ok, "counts": report.counts},
     ]
     return result
