@@ -49,8 +49,7 @@ def test_the_demo_checks_sams_phone_and_keeps_the_findings(tmp_path: Path) -> No
     (checked,) = [item for item in result.outputs if item["kind"] == "device check"]
     assert checked["verdict"].startswith("Known spying software")
     assert checked["alerts"]["critical"] == 1
-    with Vault.unlock(result.vault, passphrase=result.passphrase) as vault:
-        with vault.read() as connection:
-            findings = timeline(connection, result.case_id, TimelineFilter(kind="finding"))
+    with Vault.unlock(result.vault, passphrase=result.passphrase) as vault, vault.read() as connection:
+        findings = timeline(connection, result.case_id, TimelineFilter(kind="finding"))
     assert len(findings) == checked["findings on the timeline"] >= 1
     assert any("TheTruthSpy" in (row["text"] or "") for row in findings)

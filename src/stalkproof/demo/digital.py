@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import tempfile
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +29,7 @@ def check_phone(vault: Vault, case_id: str, spec: dict[str, Any]) -> dict[str, A
     return {
         "kind": "device check",
         "verdict": report.verdict().headline,
-        "alerts": {alert.level: sum(a.level == alert.level for a in report.alerts) for alert in report.alerts},
+        "alerts": dict(Counter(alert.level for alert in report.alerts)),
         "report exhibit": saved.report_ref,
         "findings on the timeline": len(saved.event_ids),
     }
