@@ -20,6 +20,7 @@ from stalkproof.cli import (
     guide_commands,
     import_commands,
     law_commands,
+    media_commands,
     risk_commands,
     vault_commands,
 )
@@ -54,6 +55,7 @@ app.add_typer(diary_commands.diary_app, name="diary")
 app.add_typer(exhibit_commands.exhibit_app, name="exhibit")
 app.add_typer(import_commands.imports_app, name="imports")
 app.add_typer(risk_commands.risk_app, name="risk")
+app.add_typer(media_commands.media_app, name="media")
 app.add_typer(check_commands.device_app, name="device")
 app.add_typer(check_commands.network_app, name="network")
 app.add_typer(check_commands.accounts_app, name="accounts")

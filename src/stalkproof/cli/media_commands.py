@@ -1,0 +1,244 @@
+"""`media scan` and `media strip`: what photos, videos and documents give away, and clean copies to share."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from stalkproof.cli.common import JsonOption, console, emit, out
+from stalkproof.digital.media.exiftool import ExifTool
+from stalkproof.digital.media.scan import ScanResult, scan_paths
+from stalkproof.digital.media.strip import StripResult, strip_paths
+from stalkproof.digital.media.wording import load_wording
+from stalkproof.errors import InputError
+
+media_app = typer.Typer(
+    help="Location and identity details in photos, videos and documents: find them, and make clean copies.",
+    no_args_is_help=True,
+)
+
+PathsArgument = Annotated[
+    list[Path], typer.Argument(help="Files or folders (folders are read with everything inside them).")
+]
+SHOWN_IN_DETAIL = 20
+
+
+@media_app.command("scan")
+def scan_command(
+    paths: PathsArgument,
+    evidence: Annotated[
+        bool,
+        typer.Option(
+            "--evidence",
+            help="For files someone sent you: read only, record fingerprints and tool versions.",
+        ),
+    ] = False,
+    exiftool: Annotated[
+        bool | None,
+        typer.Option(
+            "--exiftool/--no-exiftool",
+            help="Also ask ExifTool, when installed, as a second opinion (default: only with --evidence).",
+            show_default=False,
+        ),
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Find where photos and videos were taken, and who or what device made them, from their metadata."""
+    use_exiftool = evidence if exiftool is None else exiftool
+    with _maybe_exiftool(use_exiftool) as second_reader, _bar(visible=not as_json) as update:
+        results = list(scan_paths(paths, update, evidence=evidence, exiftool=second_reader))
+    emit(as_json, [result.to_json() for result in results], lambda: _show_scan(results, evidence))
+
+
+@media_app.command("strip")
+def strip_command(
+    paths: PathsArgument,
+    out_dir: Annotated[
+        Path,
+        typer.Option("--out", help="Folder for the cleaned copies (made if needed).", show_default=False),
+    ],
+    overwrite: Annotated[
+        bool, typer.Option("--overwrite", help="Replace copies already in the --out folder.")
+    ] = False,
+    exiftool: Annotated[
+        bool,
+        typer.Option("--exiftool/--no-exiftool", help="Also check each copy with ExifTool when installed."),
+    ] = True,
+    compare_pixels: Annotated[
+        bool,
+        typer.Option(
+            "--compare-pixels",
+            help="Decode every JPEG and compare it pixel by pixel too (slower; the default check compares "
+            "the compressed picture data byte for byte).",
+        ),
+    ] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Make copies without location and identity details, losslessly (pixels and sound untouched), each
+    checked before it is kept. The originals are never changed."""
+    with _bar(visible=not as_json) as update:
+        results = strip_paths(
+            paths, out_dir, update, overwrite=overwrite, use_exiftool=exiftool, decode_pixels=compare_pixels
+        )
+    emit(as_json, [result.to_json() for result in results], lambda: _show_strip(results, out_dir))
+    failed = [result for result in results if result.error]
+    if failed:
+        raise InputError(
+            f"{len(failed):,} of {len(results):,} files could not be cleaned safely, so no copy was written "
+            "for them (the reason for each is shown above)."
+        )
+
+
+# --- progress ---------------------------------------------------------------------------------------------
+
+
+@contextmanager
+def _bar(visible: bool) -> Iterator[Callable[[int, int, Path], None] | None]:
+    """A progress bar on stderr, only when a person is watching a terminal."""
+    if not (visible and console.is_terminal):
+        yield None
+        return
+    progress = Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    )
+    with progress:
+        task = progress.add_task("Reading", total=None)
+
+        def update(done: int, total: int, path: Path) -> None:
+            progress.update(task, completed=done, total=total, description=escape(path.name[:40]))
+
+        yield update
+
+
+@contextmanager
+def _maybe_exiftool(wanted: bool) -> Iterator[ExifTool | None]:
+    tool = ExifTool.start() if wanted else None
+    if wanted and tool is None:
+        console.print(
+            "ExifTool is not installed, so there is no second opinion from it.", markup=False, soft_wrap=True
+        )
+    try:
+        yield tool
+    finally:
+        if tool is not None:
+            tool.close()
+
+
+# --- what people read -------------------------------------------------------------------------------------
+
+
+def _show_scan(results: list[ScanResult], evidence: bool) -> None:
+    if not results:
+        out.print("There were no files to read.")
+        return
+    if len(results) > 1:
+        out.print(_scan_table(results))
+        out.print(_scan_summary(results), soft_wrap=True)
+    telling = [
+        result for result in results if result.reveals_location or result.reveals_identity or result.error
+    ]
+    shown = results if len(results) == 1 else telling[:SHOWN_IN_DETAIL]
+    for result in shown:
+        _show_one(result, evidence, single=len(results) == 1)
+    if len(shown) < len(telling):
+        out.print(f"\n... and {len(telling) - len(shown):,} more: run with --json to see every file.")
+    _advice(results, evidence)
+    if any(spot.place for result in results for spot in result.locations):
+        out.print("\n" + load_wording().places.credit, markup=False, soft_wrap=True)
+
+
+def _scan_table(results: list[ScanResult]) -> Table:
+    table = Table("file", "kind", "where it was made (approximate)", "person or device", "notes")
+    for result in results:
+        primary = result.location
+        where = primary.where if primary else ("a place name" if result.reveals_location else "")
+        table.add_row(
+            escape(str(result.path)),
+            escape(result.format or "not read"),
+            escape(where),
+            escape(", ".join(dict.fromkeys(item.field for item in result.identity))),
+            escape(result.error or "; ".join(result.notes)[:80]),
+        )
+    return table
+
+
+def _scan_summary(results: list[ScanResult]) -> str:
+    located = sum(result.reveals_location for result in results)
+    named = sum(result.reveals_identity for result in results)
+    damaged = sum(result.error is not None for result in results)
+    unread = sum(result.format is None and result.error is None for result in results)
+    parts = [f"{located:,} of {len(results):,} files record a place", f"{named:,} name a person or device"]
+    if damaged:
+        parts.append(f"{damaged:,} could not be read")
+    if unread:
+        parts.append(f"{unread:,} are of a kind stalkproof does not read")
+    return "; ".join(parts) + "."
+
+
+def _show_one(result: ScanResult, evidence: bool, single: bool) -> None:
+    kind = result.format or "unknown kind"
+    out.print(f"\n{result.path} ({kind})", markup=False, soft_wrap=True)
+    if evidence or single:
+        out.print(f"  SHA-256 {result.sha256}", markup=False, soft_wrap=True)
+    if result.error:
+        out.print(f"  {result.error}", markup=False, soft_wrap=True)
+    for sentence in result.findings:
+        out.print(f"  - {sentence}", markup=False, soft_wrap=True)
+    for note in result.notes:
+        out.print(f"  Note: {note}", markup=False, soft_wrap=True)
+    if result.evidence and not result.evidence["unchanged_while_read"]:
+        out.print("  The file changed while it was read: scan it again.", markup=False, soft_wrap=True)
+
+
+def _advice(results: list[ScanResult], evidence: bool) -> None:
+    advice = load_wording().advice
+    revealing = [result for result in results if result.reveals_location or result.reveals_identity]
+    if evidence:
+        target = results[0].path if len(results) == 1 else "FILE"
+        out.print("\n" + advice.evidence.format(path=target), markup=False, soft_wrap=True)
+        return
+    if revealing:
+        noun = load_wording().kind_of(revealing[0].format) if len(revealing) == 1 else "file"
+        target = revealing[0].path if len(revealing) == 1 else "PATH"
+        out.print("\n" + advice.share.format(noun=noun, path=target), markup=False, soft_wrap=True)
+
+
+def _show_strip(results: list[StripResult], out_dir: Path) -> None:
+    table = Table("file", "cleaned copy", "removed", "checked")
+    for result in results:
+        table.add_row(
+            escape(str(result.path)),
+            escape(str(result.out) if result.out else "none written"),
+            escape("; ".join(result.removed) or ("" if result.error else "nothing to remove")),
+            "yes" if result.verified else "no",
+        )
+    out.print(table)
+    for result in results:
+        if result.error:
+            out.print(f"{result.path}: {result.error}", markup=False, soft_wrap=True)
+    kept = [result for result in results if result.verified]
+    if kept:
+        checks = "stalkproof's own scanner, independent readers" + (
+            f" and ExifTool {kept[0].exiftool}" if kept[0].exiftool else ""
+        )
+        out.print(
+            f"{len(kept):,} cleaned cop{'y' if len(kept) == 1 else 'ies'} in {out_dir}, each checked with "
+            f"{checks} before it was kept. The originals were not changed.",
+            markup=False,
+            soft_wrap=True,
+        )
+    notes = dict.fromkeys(note for result in results for note in result.notes)
+    for note in notes:
+        out.print(f"Note: {note}", markup=False, soft_wrap=True)
