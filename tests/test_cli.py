@@ -17,8 +17,9 @@ COMMANDS = [
     ("verify",), ("export-key",), ("demo",), ("passphrase", "new-recovery-code"), ("guide",), ("referrals",),
     ("law",), ("triage",), ("risk", "questions"), ("risk", "screen"), ("risk", "history"), ("safety-plan",),
     ("import",), ("imports", "list"), ("imports", "show"), ("party", "link"), ("party", "accounts"),
-    ("analyse",), ("flags",), ("media", "scan"), ("media", "strip"), ("device", "check"), ("network", "check"),
-    ("accounts", "check"), ("computer", "check"), ("indicators", "list"), ("indicators", "update"),
+    ("analyse",), ("flags",), ("media", "scan"), ("media", "strip"), ("device", "check"),
+    ("network", "check"), ("accounts", "check"), ("computer", "check"), ("indicators", "list"),
+    ("indicators", "update"),
 ]  # fmt: skip
 
 

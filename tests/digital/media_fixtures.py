@@ -260,13 +260,13 @@ def webp_with_exif_xmp(path: Path, lat: float, lon: float) -> Path:
     return path
 
 
-def tiff_with_gps(path: Path, lat: float, lon: float, *, compression: str = "raw") -> Path:
+def tiff_with_gps(path: Path, lat: float, lon: float) -> Path:
     """A TIFF with a GPS table, an Exif table of serial numbers, Artist, XMP (tag 700) and IPTC (33723)."""
     exif = Image.Exif()
     exif.load(exif_block(lat, lon))
     exif[700] = xmp_packet(lat, lon)
     exif[33723] = iptc_iim()
-    picture().save(path, "TIFF", exif=exif, compression=compression)
+    picture().save(path, "TIFF", exif=exif)  # uncompressed: Pillow's libtiff path rejects these tags
     return path
 
 

@@ -11,6 +11,7 @@ import pytest
 
 from conftest import VaultSetup
 from digital.accounts_fixtures import google_takeout, intrusion_story
+from digital.media_fixtures import jpeg_with_everything
 from digital.network_fixtures import scenario_frames, write_pcap
 from digital.phone_fixtures import write_androidqf, write_pm_list
 
@@ -116,3 +117,20 @@ def test_device_check_refuses_what_is_not_a_phone_copy(cli: Any, tmp_path: Path)
     (folder / "notes.txt").write_text("nothing to see\n")
     result = cli("device", "check", str(folder))
     assert result.code == 1 and "holiday" in result.err and "Traceback" not in result.err
+
+
+def test_media_scan_save_keeps_revealing_files_as_exhibits(
+    case_setup: VaultSetup, cli: Any, tmp_path: Path
+) -> None:
+    received = tmp_path / "received"
+    received.mkdir()
+    jpeg_with_everything(received / "sent-to-me.jpg", 54.6010, -3.1350)
+    (received / "notes.txt").write_text("not a photo\n")
+    result = cli("media", "scan", str(received), "--evidence", "--save", "--json")
+    assert result.code == 0, result.err
+    assert isinstance(result.json(), list)  # the contract's shape, even when saving
+    assert "Saved in your case" in result.err
+    kept = cli("exhibit", "list", "--json").json()
+    assert len(kept) == 2  # the report, and the one photo that reveals something
+    findings = cli("events", "--kind", "finding", "--json").json()
+    assert len(findings) == 1 and "Keswick" in findings[0]["text"]

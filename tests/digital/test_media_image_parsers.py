@@ -322,3 +322,11 @@ def test_missing_link_after_the_last_table_is_accepted() -> None:
         ("SerialNumber", "A")
     ]
     assert exif.orientation_of(block) == 5
+
+
+def test_deeply_nested_xmp_is_refused_not_a_crash() -> None:
+    nested = "<rdf:Seq><rdf:li>" * 3000 + "x" + "</rdf:li></rdf:Seq>" * 3000
+    packet = _xmp(f'<rdf:Description xmlns:dc="http://purl.org/dc/elements/1.1/"><dc:creator>{nested}</dc:creator>'
+                  "</rdf:Description>")  # fmt: skip
+    with pytest.raises(MediaFormatError, match="nested"):
+        xmp.read_xmp(packet, "XMP")

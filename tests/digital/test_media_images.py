@@ -415,3 +415,46 @@ def test_unknown_app1_is_noted_and_dropped(tmp_path: Path) -> None:
     assert any("'FLIR'" in note for note in jpeg.scan(source).notes)
     target, removed = _strip(jpeg, source)
     assert removed == ["APP1 application data"] and b"FLIR" not in target.read_bytes()
+
+
+def test_forged_extended_xmp_lengths_reserve_no_memory(tmp_path: Path) -> None:
+    """Fifty packets each claiming almost 4 GB: read as notes, without reserving any of it."""
+    prefix = b"http://ns.adobe.com/xmp/extension/\x00"
+    forged = [
+        fx.segment(0xE1, prefix + f"{index:032X}".encode() + struct.pack(">II", 0xFFFF0000, 0) + b"<x")
+        for index in range(50)
+    ]
+    source = tmp_path / "forged.jpg"
+    source.write_bytes(fx.with_segments(fx.encoded_jpeg(), forged))
+    notes = jpeg.scan(source).notes
+    assert len([note for note in notes if "larger than any real photo" in note]) == 50
+
+
+def test_extended_xmp_pieces_that_disagree_on_the_length_are_refused(tmp_path: Path) -> None:
+    prefix = b"http://ns.adobe.com/xmp/extension/\x00" + fx.EXTENDED_GUID.encode()
+    pieces = [fx.segment(0xE1, prefix + struct.pack(">II", total, 0) + b"<x") for total in (10, 12)]
+    source = tmp_path / "disagree.jpg"
+    source.write_bytes(fx.with_segments(fx.encoded_jpeg(), pieces))
+    with pytest.raises(MediaFormatError, match="do not fit together"):
+        jpeg.scan(source)
+
+
+@pytest.mark.parametrize("compression", ["tiff_lzw", "tiff_adobe_deflate", "jpeg", "packbits"])
+def test_compressed_multipage_tiff_is_stripped_on_every_page(tmp_path: Path, compression: str) -> None:
+    from PIL import Image
+
+    source = tmp_path / "pages.tif"
+    pages = [fx.picture(), fx.picture(32, 32)]
+    tags = {315: fx.PERSON, 270: "Taken at Exampleton"}
+    pages[0].save(
+        source, "TIFF", compression=compression, tiffinfo=tags, save_all=True, append_images=pages[1:]
+    )
+    assert [item.value for item in tiff.scan(source).items] == [fx.PERSON, fx.PERSON]
+    target, removed = _strip(tiff, source)
+    assert removed == ["image description", "artist"]
+    assert tiff.scan(target).items == []
+    with Image.open(source) as before, Image.open(target) as after:
+        for page in range(2):
+            before.seek(page)
+            after.seek(page)
+            assert after.tobytes() == before.tobytes()

@@ -5,19 +5,20 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from stalkproof.cli.common import JsonOption, console, emit, out
+from stalkproof.cli.common import CaseOption, JsonOption, VaultOption, console, emit, opened_case, out
 from stalkproof.digital.media.exiftool import ExifTool
 from stalkproof.digital.media.scan import ScanResult, scan_paths
 from stalkproof.digital.media.strip import StripResult, strip_paths
 from stalkproof.digital.media.wording import load_wording
 from stalkproof.errors import InputError
+from stalkproof.evidence.findings import FindingNote, save_check
 
 media_app = typer.Typer(
     help="Location and identity details in photos, videos and documents: find them, and make clean copies.",
@@ -48,13 +49,51 @@ def scan_command(
             show_default=False,
         ),
     ] = None,
+    save: Annotated[
+        bool,
+        typer.Option(
+            "--save",
+            help="Keep each file that reveals something as an exhibit in your case, with what it reveals "
+            "on the timeline (for files someone sent you).",
+        ),
+    ] = False,
+    vault: VaultOption = None,
+    case: CaseOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Find where photos and videos were taken, and who or what device made them, from their metadata."""
     use_exiftool = evidence if exiftool is None else exiftool
     with _maybe_exiftool(use_exiftool) as second_reader, _bar(visible=not as_json) as update:
         results = list(scan_paths(paths, update, evidence=evidence, exiftool=second_reader))
-    emit(as_json, [result.to_json() for result in results], lambda: _show_scan(results, evidence))
+    data = [result.to_json() for result in results]
+    emit(as_json, data, lambda: _show_scan(results, evidence))
+    if save:
+        _save_scan(results, data, vault, case)
+
+
+def _save_scan(
+    results: list[ScanResult], data: list[dict[str, Any]], vault: Path | None, case: str | None
+) -> None:
+    """Files that reveal a place or a person become exhibits; what each reveals becomes a finding event.
+    (The scan's JSON stays a list, as the contract says, so this reports on stderr.)"""
+    revealing = [result for result in results if result.reveals_location or result.reveals_identity]
+    notes = [
+        FindingNote(
+            "medium" if result.reveals_location else "low",
+            f"{result.path.name}: {result.findings[0] if result.findings else 'metadata found'}",
+            {"path": str(result.path), "sha256": result.sha256},
+        )
+        for result in revealing
+    ]
+    with opened_case(vault, case) as (opened_vault, chosen):
+        saved = save_check(
+            opened_vault, chosen.id, "media", {"check": "media", "results": data}, notes,
+            [result.path for result in revealing],
+        )  # fmt: skip
+    console.print(
+        f"Saved in your case: report {saved.report_ref}, {len(saved.input_refs)} file(s) kept as exhibits, "
+        f"{len(saved.event_ids)} finding(s) on the timeline."
+    )
 
 
 @media_app.command("strip")

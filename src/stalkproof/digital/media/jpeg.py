@@ -230,38 +230,42 @@ def _scan_app1(payload: bytes, found: Metadata, extended: dict[bytes, _ExtendedX
 
 
 class _ExtendedXmp:
-    """XMP too large for one segment, split into pieces that share a GUID and say where they belong."""
+    """XMP too large for one segment, split into pieces that share a GUID and say where they belong.
+    Pieces are kept as they come and joined only once they cover the whole packet, so a forged total
+    length cannot make the reader reserve memory the file does not back."""
 
     def __init__(self, total: int) -> None:
         self.total = total
-        self.too_large = total > MAX_EXTENDED_XMP
-        self.data = bytearray(0 if self.too_large else total)
-        self.covered: set[tuple[int, int]] = set()
+        self.pieces: dict[int, bytes] = {}
 
     def add(self, total: int, offset: int, piece: bytes) -> None:
         if total != self.total or offset + len(piece) > total:
             raise MediaFormatError("the pieces of the extended XMP in this JPEG file do not fit together.")
-        if not self.too_large:
-            self.data[offset : offset + len(piece)] = piece
-        self.covered.add((offset, len(piece)))
+        self.pieces[offset] = piece
 
     def complete(self) -> bool:
         reached = 0
-        for offset, length in sorted(self.covered):
+        for offset in sorted(self.pieces):
             if offset > reached:
                 return False
-            reached = max(reached, offset + length)
+            reached = max(reached, offset + len(self.pieces[offset]))
         return reached == self.total
+
+    def packet(self) -> bytes:
+        joined = bytearray(self.total)
+        for offset, piece in self.pieces.items():
+            joined[offset : offset + len(piece)] = piece
+        return bytes(joined)
 
 
 def _read_extended(guid: bytes, packet: _ExtendedXmp, found: Metadata) -> None:
     label = guid.decode("ascii", errors="replace")
-    if packet.too_large:
+    if packet.total > MAX_EXTENDED_XMP:
         found.notes.append(f"The extended XMP {label} is larger than any real photo's and was not read.")
     elif not packet.complete():
         found.notes.append(f"Part of the extended XMP {label} is missing, so it could not be read.")
     else:
-        exif.absorb(found, xmp.read_xmp(bytes(packet.data), "XMP"))
+        exif.absorb(found, xmp.read_xmp(packet.packet(), "XMP"))
 
 
 def strip(source: Path, target: Path) -> list[str]:

@@ -91,7 +91,8 @@ ALTITUDE_NAME = "gpsaltitude"
 ALTITUDE_REF_NAME = "gpsaltituderef"
 
 MAX_VALUE_CHARS = 500
-_DECLARATION = re.compile(r"<\?xml[^>]*\?>")
+MAX_DEPTH = 100  # real packets nest a few levels; this keeps hostile ones far from Python's recursion limit
+_DECLARATION = re.compile(r"\s*<\?xml[^>]{0,300}\?>")  # only ever at the start
 _FORBIDDEN = re.compile(r"<!(DOCTYPE|ENTITY)", re.IGNORECASE)
 _ENVELOPES = (re.compile(r"<([\w.-]+:)?(x[am]pmeta)\b"), re.compile(r"<([\w.-]+:)?(RDF)\b"))
 _DMS = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*,\s*(\d+(?:\.\d+)?)(?:\s*,\s*(\d+(?:\.\d+)?))?\s*([NSEWnsew])\s*$")
@@ -113,7 +114,7 @@ def read_xmp(packet: bytes, source: str) -> Metadata:
     Raises MediaFormatError when the packet is not XML or declares a DOCTYPE or entities."""
     found = Metadata(format="xmp")
     root = _parse(_decode(packet))
-    properties = [prop for resource in _top_resources(root) for prop in _resource_properties(resource, ())]
+    properties = [prop for resource in _top_resources(root) for prop in _resource_properties(resource, (), 0)]
     for prop in properties:
         uri, local = _split(prop.trail[-1])
         kind = PROPERTIES.get((uri, local))
@@ -166,7 +167,10 @@ def _parse(text: str) -> ET.Element:
         raise MediaFormatError(
             "the XMP metadata declares its own document type or entities, which this tool refuses to read."
         )
-    text = _envelope(_DECLARATION.sub("", text).strip("\x00 \t\r\n"))
+    declaration = _DECLARATION.match(text)
+    if declaration:
+        text = text[declaration.end() :]
+    text = _envelope(text.strip("\x00 \t\r\n"))
     try:
         # Safe here: DOCTYPE and ENTITY declarations were refused above, so expat has nothing to expand.
         return ET.fromstring(text.encode("utf-8"))  # noqa: S314
@@ -205,33 +209,37 @@ def _top_resources(root: ET.Element) -> Iterator[ET.Element]:
         yield from rdf_root.iterfind(f"{{{RDF}}}Description")
 
 
-def _resource_properties(resource: ET.Element, trail: tuple[str, ...]) -> Iterator[_Property]:
+def _resource_properties(resource: ET.Element, trail: tuple[str, ...], depth: int) -> Iterator[_Property]:
     for key, value in resource.attrib.items():
         if not _is_syntax(key) and value.strip():
             yield _Property((*trail, key), value.strip(), id(resource))
     for child in resource:
         if child.tag == f"{{{RDF}}}value" and trail:
-            yield from _property_values(child, trail, resource)
+            yield from _property_values(child, trail, resource, depth + 1)
         elif isinstance(child.tag, str) and not _is_syntax(child.tag):
-            yield from _property_values(child, (*trail, child.tag), resource)
+            yield from _property_values(child, (*trail, child.tag), resource, depth + 1)
 
 
-def _property_values(element: ET.Element, trail: tuple[str, ...], holder: ET.Element) -> Iterator[_Property]:
+def _property_values(
+    element: ET.Element, trail: tuple[str, ...], holder: ET.Element, depth: int
+) -> Iterator[_Property]:
     """The values of one property element: plain text, array items, or the fields of a structure."""
+    if depth > MAX_DEPTH:
+        raise MediaFormatError("the XMP metadata is nested more deeply than any real file's.")
     if element.get(f"{{{RDF}}}parseType") == "Resource":
-        yield from _resource_properties(element, trail)
+        yield from _resource_properties(element, trail, depth + 1)
         return
     children = list(element)
     if children:
         for child in children:
             if child.tag in (f"{{{RDF}}}Seq", f"{{{RDF}}}Bag", f"{{{RDF}}}Alt"):
                 for item in child:
-                    yield from _property_values(item, trail, item)
+                    yield from _property_values(item, trail, item, depth + 1)
             elif child.tag == f"{{{RDF}}}Description":
-                yield from _resource_properties(child, trail)
+                yield from _resource_properties(child, trail, depth + 1)
         return
     if any(not _is_syntax(key) for key in element.attrib):
-        yield from _resource_properties(element, trail)
+        yield from _resource_properties(element, trail, depth + 1)
         return
     text = (element.text or "").strip()
     if text:
