@@ -53,3 +53,11 @@ def test_the_demo_checks_sams_phone_and_keeps_the_findings(tmp_path: Path) -> No
         findings = timeline(connection, result.case_id, TimelineFilter(kind="finding"))
     assert len(findings) == checked["findings on the timeline"] >= 1
     assert any("TheTruthSpy" in (row["text"] or "") for row in findings)
+
+
+def test_the_demo_cleans_the_location_from_a_photo(tmp_path: Path) -> None:
+    result = build_demo(tmp_path / "demo", kdf=FAST_KDF)
+    (photo,) = [item for item in result.outputs if item["kind"] == "photo check"]
+    assert "Keswick" in photo["reveals"]
+    assert photo["verified"] is True and photo["location left"] is False
+    assert Path(photo["cleaned copy"]).parent == tmp_path / "demo" / "cleaned"

@@ -13,7 +13,7 @@ import yaml
 from stalkproof.analysis.course import Analysis, analyse_case
 from stalkproof.analysis.figures import write_charts
 from stalkproof.demo import history
-from stalkproof.demo.digital import check_phone
+from stalkproof.demo.digital import check_phone, check_photo
 from stalkproof.evidence.cases import create_case, use_case
 from stalkproof.evidence.diary import add_entry, amend_entry, diary_draft
 from stalkproof.evidence.exhibits import ExhibitDetails, add_exhibit
@@ -69,6 +69,7 @@ def build_demo(
         guidance = _add_guidance(vault, case.id, scenario, analysis)
         analysed = _analysis_output(analysis, out / "charts")
         checked = check_phone(vault, case.id, scenario["phone_check"])
+        photo = check_photo(scenario["photo_check"], out / "cleaned")
         vault.close()
         report = verify_vault(vault)
     result.outputs = [
@@ -80,6 +81,7 @@ def build_demo(
         *guidance,
         analysed,
         checked,
+        photo,
         {"kind": "verify", "ok": report.ok, "counts": report.counts},
     ]
     return result
