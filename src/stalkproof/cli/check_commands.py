@@ -11,7 +11,16 @@ import orjson
 import typer
 
 from stalkproof.cli.check_views import show_report
-from stalkproof.cli.common import CaseOption, JsonOption, VaultOption, console, emit, opened_case, out
+from stalkproof.cli.common import (
+    CaseOption,
+    JsonOption,
+    VaultOption,
+    ask_secret,
+    console,
+    emit,
+    opened_case,
+    out,
+)
 from stalkproof.digital.findings import CheckReport, Level, Verdict, level_rank
 from stalkproof.digital.indicators.store import load_indicators
 from stalkproof.digital.indicators.update import ECHAP_URL, current_lists, update_echap
@@ -129,8 +138,16 @@ def device_check(
         ),
     ],
     password: Annotated[
-        str | None, typer.Option(help="The backup password of an encrypted iPhone backup.")
+        str | None,
+        typer.Option(
+            envvar="STALKPROOF_BACKUP_PASSWORD",
+            help="The password of an encrypted iPhone backup. Typed here it stays in your shell history: "
+            "prefer --ask-password, or the STALKPROOF_BACKUP_PASSWORD environment variable.",
+        ),
     ] = None,
+    ask_password: Annotated[
+        bool, typer.Option("--ask-password", help="Ask for the iPhone backup password without showing it.")
+    ] = False,
     indicators: StixOption = None,
     out_dir: OutOption = None,
     save: SaveOption = False,
@@ -142,6 +159,8 @@ def device_check(
     """Look for stalkerware, tracking apps and risky settings in a copy of a phone."""
     from stalkproof.digital.phone.check import check_device
 
+    if ask_password and password is None:
+        password = ask_secret("iPhone backup password")
     report = check_device(_existing(path), _indicators(indicators), password=password)
     _finish(
         report, as_json=as_json, out_dir=out_dir, save=save, keep_inputs=keep_inputs, vault=vault, case=case

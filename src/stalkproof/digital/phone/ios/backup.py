@@ -5,9 +5,14 @@ flags, file)`), `Info.plist` (device name, model, iOS version, installed apps), 
 it is encrypted, the apps, the device's lockdown record) and `Status.plist` (whether it finished). Each
 backed-up file is stored under its SHA-1 `fileID`, at `<fileID[:2]>/<fileID>`.
 
+An encrypted backup is read with its password (`decryption.py`): Manifest.db is decrypted to a private
+temporary file, and each file the checks read is decrypted in memory. `FileContents` (`files.py`) hides
+the difference from everything that reads files.
+
 Nothing here writes to the backup: SQLite opens it as immutable, and where SQLite would need to write
 (a write-ahead log beside the database) it works on a private copy instead. Every file read is hashed
-first, so the report can name exactly what it looked at.
+first (as stored in the folder, so encrypted where the backup is), so the report can name exactly what it
+looked at.
 """
 
 from __future__ import annotations
@@ -17,54 +22,38 @@ import shutil
 import sqlite3
 import tempfile
 from collections.abc import Iterator
-from contextlib import closing, contextmanager
+from contextlib import closing, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 from xml.parsers.expat import ExpatError
 
 from stalkproof.digital.findings import InputFile
+from stalkproof.digital.phone.ios.decryption import DECRYPTED_NOTE, SCRATCH_PREFIX, decrypted_backup
+from stalkproof.digital.phone.ios.files import (
+    REGULAR_FILE,
+    BackupFile,
+    FileContents,
+    PlainContents,
+    UnreadableContentError,
+)
 from stalkproof.errors import InputError
+
+__all__ = ["BackupFile", "DeviceDetails", "IosBackup", "is_ios_backup", "iso", "open_backup"]
 
 MANIFEST_DB = "Manifest.db"
 MARKERS = ("Manifest.db", "Manifest.plist", "Manifest.mbdb")
 PLISTS = ("Info.plist", "Manifest.plist", "Status.plist")
 SQLITE_HEADER = b"SQLite format 3\x00"
-
-# Flags in Manifest.db's Files table.
-REGULAR_FILE = 1
-DIRECTORY = 2
+# Bytes 18 and 19 of an SQLite file: 2 means write-ahead-log mode, 1 the older rollback journal.
+_WAL_VERSION_BYTES = slice(18, 20)
 
 ENCRYPTED_NO_PASSWORD = (
     "this iPhone backup is encrypted; give its backup password with --password "
     "(stalkproof only reads it, and never changes the backup or the phone)."
 )
-ENCRYPTED_NOT_SUPPORTED = (
-    "this iPhone backup is encrypted, and stalkproof cannot decrypt backups yet; decrypt a copy first "
-    "(for example with MVT's `mvt-ios decrypt-backup`) and check the decrypted copy."
-)
-
-
-@dataclass(frozen=True)
-class BackupFile:
-    """One row of Manifest.db: a file, folder or link that was on the phone, by domain and path."""
-
-    file_id: str
-    domain: str
-    relative_path: str
-    flags: int
-
-    @property
-    def is_file(self) -> bool:
-        return self.flags == REGULAR_FILE
-
-    @property
-    def name(self) -> str:
-        return self.relative_path.rsplit("/", 1)[-1]
-
-    def describe(self) -> str:
-        return f"{self.domain}/{self.relative_path}" if self.relative_path else self.domain
 
 
 @dataclass(frozen=True)
@@ -99,7 +88,10 @@ class IosBackup:
     manifest: dict[str, Any]
     status: dict[str, Any]
     inputs: list[InputFile]
+    contents: FileContents
     decrypted_copy: bool = False
+    # Set when stalkproof itself decrypted the backup with the password given: what the report says.
+    decryption_note: str | None = None
     missing: list[str] = field(default_factory=list)
     unreadable: list[str] = field(default_factory=list)
     _hashed: set[Path] = field(default_factory=set)
@@ -169,21 +161,18 @@ class IosBackup:
 
     def stored_path(self, entry: BackupFile) -> Path | None:
         """Where the file's content is in the folder, or None when the backup does not hold it."""
-        for candidate in (self.root / entry.file_id[:2] / entry.file_id, self.root / entry.file_id):
-            if candidate.is_file():
-                return candidate
-        return None
+        return self.contents.stored_path(entry)
 
     def read(self, entry: BackupFile) -> bytes | None:
-        """The file's content (hashed into `inputs`), or None when it is listed but not in the folder."""
+        """The file's content (its stored form hashed into `inputs`), or None when it cannot be had."""
         stored = self.stored_path(entry)
         if stored is None:
             self.missing.append(entry.describe())
             return None
         try:
             self._note_input(stored)
-            return stored.read_bytes()
-        except OSError:
+            return self.contents.read(entry, stored)
+        except (OSError, UnreadableContentError):
             self.unreadable.append(entry.describe())
             return None
 
@@ -195,31 +184,30 @@ class IosBackup:
 
     @contextmanager
     def sqlite(self, entry: BackupFile) -> Iterator[sqlite3.Connection | None]:
-        """A backed-up SQLite database, opened on a private copy together with its write-ahead log."""
-        stored = self.stored_path(entry)
-        if stored is None:
-            self.missing.append(entry.describe())
+        """A backed-up SQLite database, opened in memory, or on a private copy when a log must be merged."""
+        database = self.read(entry)
+        if database is None:
             yield None
             return
-        companions = {
-            entry.name + suffix: self.stored_path(found)
-            for suffix in ("-wal",)
-            if (found := self.find(entry.domain, entry.relative_path + suffix)) is not None
-        }
-        with tempfile.TemporaryDirectory(prefix="stalkproof-ios-") as scratch:
-            for name, source in {entry.name: stored, **companions}.items():
-                if source is not None:
-                    self._note_input(source)
-                    shutil.copyfile(source, Path(scratch) / name)
+        # A log that cannot be read is noted as unreadable, and what the database itself holds is read.
+        log = self._write_ahead_log(entry)
+        # SQLite reads a write-ahead log only from a file beside the database, so only then is one written.
+        with tempfile.TemporaryDirectory(prefix=SCRATCH_PREFIX) if log else nullcontext(None) as scratch:
             try:
-                connection = _connect(Path(scratch) / entry.name, immutable=False)
-                connection.execute("SELECT name FROM sqlite_master LIMIT 1").fetchall()
+                connection = _database(entry.name, database, log, None if scratch is None else Path(scratch))
             except sqlite3.DatabaseError:
                 self.unreadable.append(entry.describe())
                 yield None
                 return
             with closing(connection):
                 yield connection
+
+    def _write_ahead_log(self, entry: BackupFile) -> bytes | None:
+        """The database's unsaved changes (`<name>-wal`) when the backup holds them; a missing one is fine."""
+        found = self.find(entry.domain, entry.relative_path + "-wal")
+        if found is None or self.stored_path(found) is None:
+            return None
+        return self.read(found)
 
     def _note_input(self, stored: Path) -> None:
         if stored not in self._hashed:
@@ -247,8 +235,16 @@ def open_backup(path: Path, password: str | None = None) -> Iterator[IosBackup]:
         raise InputError(_no_manifest_db(root), root)
     inputs.append(InputFile.of(database))
     plain_database = _starts_with_sqlite(database)
+    backup = partial(IosBackup, root=root, info=info, manifest=manifest, status=status, inputs=inputs)
     if manifest.get("IsEncrypted") and not plain_database:
-        raise InputError(ENCRYPTED_NO_PASSWORD if password is None else ENCRYPTED_NOT_SUPPORTED, root)
+        if password is None:
+            raise InputError(ENCRYPTED_NO_PASSWORD, root)
+        with (
+            decrypted_backup(root, password) as (private_copy, contents),
+            _private_manifest_connection(private_copy, shown=database) as connection,
+        ):
+            yield backup(connection=connection, contents=contents, decryption_note=DECRYPTED_NOTE)
+        return
     if not plain_database:
         raise InputError(
             "Manifest.db is not a database: the backup is damaged or incomplete, or it is encrypted and its "
@@ -256,13 +252,9 @@ def open_backup(path: Path, password: str | None = None) -> Iterator[IosBackup]:
             database,
         )
     with _manifest_connection(database) as connection:
-        yield IosBackup(
-            root=root,
+        yield backup(
             connection=connection,
-            info=info,
-            manifest=manifest,
-            status=status,
-            inputs=inputs,
+            contents=PlainContents(root),
             # A copy decrypted by another tool keeps the original Manifest.plist, which still says encrypted.
             decrypted_copy=bool(manifest.get("IsEncrypted")),
         )
@@ -351,6 +343,16 @@ def _manifest_connection(database: Path) -> Iterator[sqlite3.Connection]:
         raise InputError(_corrupt(error), database) from error
 
 
+@contextmanager
+def _private_manifest_connection(private_copy: Path, *, shown: Path) -> Iterator[sqlite3.Connection]:
+    """The decrypted Manifest.db: only stalkproof can see the copy, and nothing may change it."""
+    try:
+        with closing(_checked_manifest(private_copy, immutable=True, shown=shown)) as connection:
+            yield connection
+    except sqlite3.DatabaseError as error:
+        raise InputError(_corrupt(error), shown) from error
+
+
 def _checked_manifest(path: Path, *, immutable: bool, shown: Path) -> sqlite3.Connection:
     connection = _connect(path, immutable=immutable)
     try:
@@ -359,6 +361,36 @@ def _checked_manifest(path: Path, *, immutable: bool, shown: Path) -> sqlite3.Co
         connection.close()
         raise InputError(_corrupt(error), shown) from error
     return connection
+
+
+def _database(name: str, content: bytes, log: bytes | None, scratch: Path | None) -> sqlite3.Connection:
+    """A connection to a database given as bytes; with a log, both are written to `scratch` first."""
+    if not log or scratch is None:
+        connection = sqlite3.connect(":memory:")
+        try:
+            # An in-memory database cannot be in log mode; with no log to merge, the flag can simply go.
+            connection.deserialize(_without_log_mode(content))
+            connection.execute("SELECT name FROM sqlite_master LIMIT 1").fetchall()
+        except sqlite3.DatabaseError:
+            connection.close()
+            raise
+        return connection
+    path = scratch / name
+    path.write_bytes(content)
+    path.with_name(name + "-wal").write_bytes(log)
+    connection = _connect(path, immutable=False)
+    try:
+        connection.execute("SELECT name FROM sqlite_master LIMIT 1").fetchall()
+    except sqlite3.DatabaseError:
+        connection.close()
+        raise
+    return connection
+
+
+def _without_log_mode(content: bytes) -> bytes:
+    if content.startswith(SQLITE_HEADER) and content[_WAL_VERSION_BYTES] == b"\x02\x02":
+        return content[:18] + b"\x01\x01" + content[20:]
+    return content
 
 
 def _connect(path: Path, *, immutable: bool) -> sqlite3.Connection:

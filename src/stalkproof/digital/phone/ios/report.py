@@ -106,6 +106,8 @@ def _details(
         "kind": "ios_backup",
         **backup.device().to_json(),
         "decrypted_copy": backup.decrypted_copy,
+        "decrypted_by_stalkproof": backup.decryption_note is not None,
+        "decryption": backup.decryption_note,
         "apps": [app.bundle_id for app in third_party],
         "app_records": [app.to_json() for app in third_party],
         "apple_apps": sum(app.is_apple for app in apps),
