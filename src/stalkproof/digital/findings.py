@@ -19,6 +19,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from stalkproof.datafile import Source, read_yaml, validate
+from stalkproof.digital.indicators.model import Indicator
 from stalkproof.errors import InputError
 
 Level = Literal["informational", "low", "medium", "high", "critical"]
@@ -47,6 +48,10 @@ class MatchedIndicator:
     name: str
     category: str
     source: str
+
+    @classmethod
+    def of(cls, indicator: Indicator) -> MatchedIndicator:
+        return cls(indicator.value, indicator.type, indicator.name, indicator.category, indicator.source)
 
     def to_json(self) -> dict[str, str]:
         return {

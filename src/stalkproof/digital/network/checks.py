@@ -222,9 +222,7 @@ class ContactMatcher:
             message=(words.message_app if tally.apps else words.message).format(**fields),
             why=words.why.format(**fields),
             meaning=words.meaning.format(**fields),
-            matched_indicator=MatchedIndicator(
-                indicator.value, indicator.type, indicator.name, indicator.category, indicator.source
-            ),
+            matched_indicator=MatchedIndicator.of(indicator),
             event=event,
             event_time=event["first_seen"],
             removal_risk=words.removal_risk,

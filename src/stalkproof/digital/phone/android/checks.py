@@ -168,9 +168,7 @@ def _indicator_alert(
         message=render(kind_wording.message, fields),
         why=render(kind_wording.why, fields),
         meaning=render(category.meaning, fields),
-        matched_indicator=MatchedIndicator(
-            indicator.value, indicator.type, indicator.name, indicator.category, indicator.source
-        ),
+        matched_indicator=MatchedIndicator.of(indicator),
         event={"check": kind, **event, **({"also_listed_in": others} if others else {})},
         removal_risk=category.removal_risk,
     )

@@ -45,12 +45,6 @@ def alert(text: AlertText, module: str, values: dict[str, Any], **extra: Any) ->
     )
 
 
-def matched(indicator: Indicator) -> MatchedIndicator:
-    return MatchedIndicator(
-        indicator.value, indicator.type, indicator.name, indicator.category, indicator.source
-    )
-
-
 def app_indicator_alerts(
     apps: Sequence[InstalledApp], groups: Sequence[str], indicators: IndicatorSet, rules: Rules
 ) -> list[Alert]:
@@ -72,7 +66,7 @@ def app_indicator_alerts(
         text = rules.indicator_alerts.text("app", chosen.category)
         values = {"name": chosen.name, "bundle": app.bundle_id, "source": rules.source_name(chosen.source)}
         event = {"bundle_id": app.bundle_id, "evidence": list(app.evidence), "installer": app.installer}
-        alerts.append(alert(text, APPS, values, matched_indicator=matched(chosen), event=event))
+        alerts.append(alert(text, APPS, values, matched_indicator=MatchedIndicator.of(chosen), event=event))
     return alerts
 
 
@@ -89,11 +83,8 @@ def profile_indicator_alerts(
                 text = rules.indicator_alerts.text("profile", indicator.category)
                 values = {"name": indicator.name, "profile": profile.shown_name, "value": indicator.value}
                 values["source"] = rules.source_name(indicator.source)
-                alerts.append(
-                    alert(
-                        text, PROFILES, values, matched_indicator=matched(indicator), event=profile.to_json()
-                    )
-                )
+                found = MatchedIndicator.of(indicator)
+                alerts.append(alert(text, PROFILES, values, matched_indicator=found, event=profile.to_json()))
     return alerts
 
 
@@ -112,7 +103,8 @@ def file_indicator_alerts(backup: IosBackup, indicators: IndicatorSet, rules: Ru
             values = {"name": indicator.name, "path": found.describe(), "value": indicator.value}
             values["source"] = rules.source_name(indicator.source)
             event = {"domain": found.domain, "relative_path": found.relative_path}
-            alerts.append(alert(text, FILES, values, matched_indicator=matched(indicator), event=event))
+            listed = MatchedIndicator.of(indicator)
+            alerts.append(alert(text, FILES, values, matched_indicator=listed, event=event))
     return alerts
 
 
@@ -128,7 +120,14 @@ def visit_alerts(history: SafariHistory, indicators: IndicatorSet, rules: Rules)
         values = {"name": chosen.name, "domain": site.host, "source": rules.source_name(chosen.source)}
         event = {"host": site.host, "visits": site.visits, "first_visit": site.first, "last_visit": site.last}
         alerts.append(
-            alert(text, HISTORY, values, matched_indicator=matched(chosen), event=event, event_time=site.last)
+            alert(
+                text,
+                HISTORY,
+                values,
+                matched_indicator=MatchedIndicator.of(chosen),
+                event=event,
+                event_time=site.last,
+            )
         )
     return alerts
 
