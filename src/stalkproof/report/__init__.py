@@ -1,0 +1,1 @@
+"""The evidence pack: a court-ready PDF and a signed bundle anyone can verify with standard tools."""
