@@ -3,7 +3,7 @@
 # or with sudo), then a virtual environment in .venv with stalkproof and its test tools.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-packages=(age postgresql tesseract-ocr tesseract-ocr-eng fonts-dejavu-core libimage-exiftool-perl poppler-utils libpango-1.0-0 libpangoft2-1.0-0)
+packages=(age postgresql tesseract-ocr tesseract-ocr-eng fonts-dejavu-core libimage-exiftool-perl poppler-utils libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0)
 python3 -m venv --help >/dev/null 2>&1 || packages+=(python3-venv python3-pip)
 if [ "$(id -u)" = 0 ]; then sudo=(); elif command -v sudo >/dev/null; then sudo=(sudo); else sudo=(false); fi
 if "${sudo[@]}" true 2>/dev/null; then

@@ -13,3 +13,5 @@ fi
 .venv/bin/mypy
 if [ -x ../shared/tools/contract-smoke ]; then PATH="$PWD/.venv/bin:$PATH" ../shared/tools/contract-smoke; fi
 .venv/bin/python -m pytest -n 2 "$@"
+# The demo's evidence pack, checked with standard tools only (sha256sum, openssl), not through Python.
+scripts/check-pack.sh

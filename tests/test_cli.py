@@ -19,7 +19,7 @@ COMMANDS = [
     ("import",), ("imports", "list"), ("imports", "show"), ("party", "link"), ("party", "accounts"),
     ("analyse",), ("flags",), ("media", "scan"), ("media", "strip"), ("device", "check"),
     ("network", "check"), ("accounts", "check"), ("computer", "check"), ("indicators", "list"),
-    ("indicators", "update"),
+    ("indicators", "update"), ("pack", "build"), ("pack", "verify"),
 ]  # fmt: skip
 
 

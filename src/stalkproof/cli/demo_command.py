@@ -42,5 +42,11 @@ def demo(
         out.print(f"              STALKPROOF_VAULT={result.vault} stalkproof law")
         out.print(f"              STALKPROOF_VAULT={result.vault} stalkproof risk history")
         out.print(f"              STALKPROOF_VAULT={result.vault} stalkproof verify")
+        pack = next((item for item in result.outputs if item["kind"] == "evidence pack"), None)
+        if pack:
+            out.print(f"The evidence pack's report (PDF) is {pack['pdf']}")
+            out.print(
+                f"Check the pack with:  stalkproof pack verify {pack['folder']}  (or follow its VERIFY.txt)"
+            )
 
     emit(as_json, data, show)

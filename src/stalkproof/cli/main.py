@@ -21,6 +21,7 @@ from stalkproof.cli import (
     import_commands,
     law_commands,
     media_commands,
+    pack_commands,
     risk_commands,
     vault_commands,
 )
@@ -61,6 +62,7 @@ app.add_typer(check_commands.network_app, name="network")
 app.add_typer(check_commands.accounts_app, name="accounts")
 app.add_typer(check_commands.computer_app, name="computer")
 app.add_typer(check_commands.indicators_app, name="indicators")
+app.add_typer(pack_commands.pack_app, name="pack")
 
 
 @app.callback()

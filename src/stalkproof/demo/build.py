@@ -22,6 +22,10 @@ from stalkproof.evidence.parties import add_party
 from stalkproof.evidence.time import parse_when
 from stalkproof.law.case_view import case_law_view
 from stalkproof.law.loader import load_jurisdiction
+from stalkproof.report.bundle import build_pack
+from stalkproof.report.pdf import render_pdf
+from stalkproof.report.selection import PackSelection
+from stalkproof.report.verify_pack import verify_pack
 from stalkproof.risk import store
 from stalkproof.risk.answers import AnswerValue
 from stalkproof.risk.evidence_signals import evidence_signals
@@ -70,8 +74,10 @@ def build_demo(
         analysed = _analysis_output(analysis, out / "charts")
         checked = check_phone(vault, case.id, scenario["phone_check"])
         photo = check_photo(scenario["photo_check"], out / "cleaned")
+        pack = build_pack(vault, case.id, out / "pack", PackSelection(), render_pdf=render_pdf)
         vault.close()
         report = verify_vault(vault)
+    pack_check = verify_pack(pack.out)
     result.outputs = [
         {"kind": "case", "id": case.id, "name": case.name},
         {"kind": "parties", "count": len(people)},
@@ -83,6 +89,14 @@ def build_demo(
         checked,
         photo,
         {"kind": "verify", "ok": report.ok, "counts": report.counts},
+        {
+            "kind": "evidence pack",
+            "folder": str(pack.out),
+            "pdf": str(pack.pdf),
+            "exhibits": len(pack.exhibits),
+            "events": pack.events,
+            "verified": pack_check.ok,
+        },
     ]
     return result
 

@@ -1,0 +1,93 @@
+"""The pack's chronology: the events in the selection, oldest first, with the text exactly as found."""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Collection, Mapping
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection
+
+from stalkproof.analysis.event_flags import flags_for_rows
+from stalkproof.analysis.flags import Flagger
+from stalkproof.analysis.load import WhoIsWho
+from stalkproof.evidence.events import TimelineFilter, decode_list, timeline
+from stalkproof.evidence.time import parse_when
+from stalkproof.report.selection import PackSelection
+
+CSV_FIELDS = (
+    "id", "label", "occurred_at", "occurred_local", "zone", "precision", "channel", "kind", "from", "text",
+    "flags", "exhibits", "source_file", "source_line", "source_sha256",
+)  # fmt: skip
+
+
+def time_filter(selection: PackSelection) -> TimelineFilter:
+    return TimelineFilter(
+        since=_edge(selection.since, "T00:00:00") if selection.since else None,
+        until=_edge(selection.until, "T23:59:59.999999") if selection.until else None,
+        party_id=selection.party_id,
+    )
+
+
+def _edge(text: str, time_of_day: str) -> str:
+    """A date alone means the whole day: from its first moment (since) or to its last (until)."""
+    moment = parse_when(text)
+    return parse_when(moment.local + time_of_day).utc if moment.precision == "day" else moment.utc
+
+
+def chronology(
+    connection: Connection, case_id: str, selection: PackSelection, packed_refs: Collection[str] | None
+) -> list[dict[str, Any]]:
+    """`packed_refs`, when given, keeps only those exhibit references on each event, so a pack of some
+    exhibits does not even name the others."""
+    rows = timeline(connection, case_id, time_filter(selection))
+    flags = flags_for_rows(rows, WhoIsWho.of_case(connection, case_id), Flagger.load())
+    return [_event(row, found, packed_refs) for row, found in zip(rows, flags, strict=True)]
+
+
+def _event(row: Mapping[str, Any], found: list[Any], packed_refs: Collection[str] | None) -> dict[str, Any]:
+    locator = json.loads(row["locator"]) if row["locator"] else {}
+    refs = decode_list(row["exhibit_refs"])
+    if packed_refs is not None:
+        refs = [ref for ref in refs if ref in packed_refs]
+    sender = f"{row['sender_platform']}:{row['sender_identifier']}" if row["sender_platform"] else None
+    return {
+        "id": row["entry_id"],
+        "label": f"D{row['number']}" if row["number"] else None,
+        "occurred_at": row["occurred_at"],
+        "occurred_local": row["occurred_local"],
+        "zone": row["occurred_zone"],
+        "precision": row["precision"],
+        "channel": row["channel"],
+        "kind": row["kind"],
+        "from": sender,
+        "text": row["text"],
+        "flags": sorted({flag.label for flag in found}),
+        "exhibits": refs,
+        "source": {"file": locator.get("file"), "line": locator.get("line"), "sha256": row["raw_sha256"]},
+    }
+
+
+def write_chronology(folder: Path, events: list[dict[str, Any]], csv_name: str, json_name: str) -> None:
+    text = json.dumps({"events": events}, indent=2, ensure_ascii=False) + "\n"
+    (folder / json_name).write_text(text, encoding="utf-8")
+    with (folder / csv_name).open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(CSV_FIELDS)
+        for event in events:
+            writer.writerow(_csv_row(event))
+
+
+def _csv_row(event: Mapping[str, Any]) -> list[Any]:
+    source = event["source"]
+    flat = {
+        **event,
+        "flags": "; ".join(event["flags"]),
+        "exhibits": "; ".join(event["exhibits"]),
+        "source_file": source["file"],
+        "source_line": source["line"],
+        "source_sha256": source["sha256"],
+    }
+    return ["" if flat.get(name) is None else flat[name] for name in CSV_FIELDS]
