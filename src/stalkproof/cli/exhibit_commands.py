@@ -13,6 +13,7 @@ from rich.table import Table
 from stalkproof.cli.common import CaseOption, JsonOption, VaultOption, emit, opened_case, out
 from stalkproof.errors import InputError
 from stalkproof.evidence.exhibits import ExhibitDetails, add_exhibit, export_exhibit, list_exhibits
+from stalkproof.evidence.redaction import Rectangle, Span, redact_image_exhibit, redact_text_exhibit
 
 exhibit_app = typer.Typer(
     help="Keep original files (screenshots, photos, exports) as exhibits.", no_args_is_help=True
@@ -107,3 +108,58 @@ def exhibit_export(
         {"ref": exhibit.ref, "out": str(to), "sha256": exhibit.sha256},
         lambda: out.print(f"Wrote exhibit {exhibit.ref} to {to}."),
     )
+
+
+@exhibit_app.command("redact")
+def exhibit_redact(
+    ref: Annotated[str, typer.Argument(help="The exhibit's label (EX-001) or id.")],
+    reason: Annotated[str, typer.Option("--reason", help="Why, e.g. 'hides a witness's address'.")],
+    span: Annotated[
+        list[str] | None,
+        typer.Option("--span", help="Text characters START:END to hide (END not included); repeat for more."),
+    ] = None,
+    rect: Annotated[
+        list[str] | None,
+        typer.Option("--rect", help="Image area X,Y,WIDTH,HEIGHT in pixels to black out; repeat for more."),
+    ] = None,
+    vault: VaultOption = None,
+    case: CaseOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Make a redacted copy of an exhibit as a new exhibit; the original stays exactly as it is."""
+    if bool(span) == bool(rect):
+        raise InputError("Give either --span START:END (text) or --rect X,Y,WIDTH,HEIGHT (image), not both.")
+    with opened_case(vault, case) as (opened_vault, chosen):
+        if span:
+            copy = redact_text_exhibit(opened_vault, chosen.id, ref, [_span(item) for item in span], reason)
+        else:
+            rectangles = [_rectangle(item) for item in rect or []]
+            copy = redact_image_exhibit(opened_vault, chosen.id, ref, rectangles, reason)
+    data = {"ref": copy.ref, "sha256": copy.sha256, "size": copy.size, "derived_from": copy.derived_from}
+    emit(
+        as_json,
+        data,
+        lambda: out.print(
+            f"Kept a redacted copy of {ref} as exhibit {copy.ref} (SHA-256 {copy.sha256}); "
+            "the original is unchanged."
+        ),
+    )
+
+
+def _span(text: str) -> Span:
+    start, _, end = text.partition(":")
+    try:
+        return int(start), int(end)
+    except ValueError:
+        raise InputError(f"'{text}' is not a span: write it as START:END, such as 10:25.") from None
+
+
+def _rectangle(text: str) -> Rectangle:
+    parts = text.split(",")
+    try:
+        x, y, width, height = (int(part) for part in parts)
+    except ValueError:
+        raise InputError(
+            f"'{text}' is not an area: write it as X,Y,WIDTH,HEIGHT, such as 10,20,200,40."
+        ) from None
+    return x, y, width, height

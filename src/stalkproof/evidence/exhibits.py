@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import mimetypes
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,6 +12,7 @@ from sqlalchemy import Connection, func, or_, select
 
 from stalkproof.errors import InputError, NotFoundError
 from stalkproof.evidence.ids import MIN_PREFIX, new_id
+from stalkproof.vault.blobs import StagedBlob
 from stalkproof.vault.ledger import complete_row
 from stalkproof.vault.schema import blobs, exhibits
 from stalkproof.vault.vault import Vault, Writer
@@ -45,6 +47,7 @@ class Exhibit:
     original_name: str | None
     media_type: str | None
     created_at: str
+    derived_from: str | None = None
 
 
 def add_exhibit(vault: Vault, case_id: str, path: Path, details: ExhibitDetails | None = None) -> Exhibit:
@@ -59,9 +62,33 @@ def store_exhibit(writer: Writer, case_id: str, path: Path, details: ExhibitDeta
         blob = writer.add_blob_file(path)
     except OSError as error:
         raise InputError(f"cannot be read ({error.strerror}).", path) from None
+    return _record(writer, case_id, blob, path.name, details, None)
+
+
+def store_exhibit_bytes(
+    writer: Writer,
+    case_id: str,
+    content: bytes,
+    name: str,
+    details: ExhibitDetails,
+    derived_from: str | None = None,
+) -> Exhibit:
+    """Keep bytes made by stalkproof itself (a redacted copy), linked to the exhibit they come from."""
+    blob = writer.add_blob(io.BytesIO(content))
+    return _record(writer, case_id, blob, name, details, derived_from)
+
+
+def _record(
+    writer: Writer,
+    case_id: str,
+    blob: StagedBlob,
+    name: str,
+    details: ExhibitDetails,
+    derived_from: str | None,
+) -> Exhibit:
     ref = details.ref or next_ref(writer.connection, case_id)
     _check_ref_free(writer.connection, case_id, ref)
-    fields = {name: value for name, value in vars(details).items() if name != "ref"}
+    fields = {key: value for key, value in vars(details).items() if key != "ref"}
     row = complete_row(
         exhibits,
         {
@@ -70,9 +97,10 @@ def store_exhibit(writer: Writer, case_id: str, path: Path, details: ExhibitDeta
             "case_id": case_id,
             "ref": ref,
             "blob_id": blob.sha256,
-            "original_name": path.name,
-            "media_type": mimetypes.guess_type(path.name)[0],
+            "original_name": name,
+            "media_type": mimetypes.guess_type(name)[0],
             "size": blob.size,
+            "derived_from": derived_from,
             "created_at": writer.recorder.now,
         },
     )
@@ -142,6 +170,7 @@ def _exhibit(row: dict[str, object]) -> Exhibit:
         original_name=_text(row["original_name"]),
         media_type=_text(row["media_type"]),
         created_at=str(row["created_at"]),
+        derived_from=_text(row.get("derived_from")),
     )
 
 

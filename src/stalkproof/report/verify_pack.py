@@ -18,6 +18,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import load_pem_public_key
 
+from stalkproof.evidence.redaction import RedactionSource, redaction_source
 from stalkproof.report.bundle import layout
 from stalkproof.vault.checkpoint import checkpoint_message
 from stalkproof.vault.ledger import Entry, payload_hash
@@ -172,6 +173,8 @@ def _check_exhibits(
             continue
         try:
             _check_exhibit(str(ref), record, proved, extract, checkpoint, actual, check)
+            if "derived_from_ref" in record:
+                _check_original(str(ref), record, proved, extract, checkpoint, check)
         except (KeyError, TypeError, ValueError) as error:
             check.add("proof_unreadable", layout.PROOFS, f"the proof of {ref} cannot be read ({error})")
 
@@ -240,6 +243,12 @@ def _check_exhibit(
         check.add("exhibit_record_altered", what, "its record does not match the hash in its ledger entry")
     if actual.get(str(record["path"])) != row.get("blob_id") or record.get("size") != row.get("size"):
         check.add("exhibit_altered", what, "the file is not the one its ledger record describes")
+    _check_included(what, entry, proof, checkpoint, check)
+
+
+def _check_included(
+    what: str, entry: Entry, proof: dict[str, Any], checkpoint: dict[str, Any], check: PackCheck
+) -> None:
     path = [bytes.fromhex(node) for node in proof["path"]]
     included = verify_inclusion(
         bytes.fromhex(entry.entry_hash),
@@ -252,3 +261,31 @@ def _check_exhibit(
         check.add(
             "inclusion_proof_invalid", what, "its ledger entry is not proved to be in the signed checkpoint"
         )
+
+
+def _check_original(
+    ref: str,
+    record: dict[str, Any],
+    proved: dict[str, dict[str, Any]],
+    extract: dict[str, dict[str, Any]],
+    checkpoint: dict[str, Any],
+    check: PackCheck,
+) -> None:
+    """A redacted copy's original: proved to be in the ledger, whether or not the pack discloses it."""
+    original, sha256 = str(record["derived_from_ref"]), str(record["original_sha256"])
+    what = f"exhibit {original} (original of {ref})"
+    if original not in proved or original not in extract or ref not in extract:
+        check.add("proof_missing", what, "the pack holds no inclusion proof or ledger entry for it")
+        return
+    copy_row, entry, row = extract[ref]["row"], Entry(**extract[original]["entry"]), extract[original]["row"]
+    if entry.expected_hash() != entry.entry_hash or entry.entry_hash != proved[original]["entry_hash"]:
+        check.add("ledger_entry_altered", what, "its ledger entry no longer matches its hash")
+    named = redaction_source(copy_row.get("capture_method"))
+    if copy_row.get("derived_from") != entry.object_id or named != RedactionSource(original, sha256):
+        check.add("redaction_link_altered", what, "the copy's ledger record names a different original")
+    # The pack discloses the original's record only when it also holds the original itself.
+    if not row.get("withheld") and (
+        payload_hash(row) != entry.payload_sha256 or row.get("blob_id") != sha256
+    ):
+        check.add("exhibit_record_altered", what, "its record does not match the hash in its ledger entry")
+    _check_included(what, entry, proved[original], checkpoint, check)

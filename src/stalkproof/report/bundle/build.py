@@ -19,7 +19,7 @@ from stalkproof.clock import now_iso
 from stalkproof.errors import InputError, NotFoundError
 from stalkproof.report.bundle import layout
 from stalkproof.report.bundle.chronology import chronology, write_chronology
-from stalkproof.report.bundle.exhibits import chosen_exhibits, copy_exhibits
+from stalkproof.report.bundle.exhibits import chosen_exhibits, copy_exhibits, redactions
 from stalkproof.report.bundle.manifest import public_key_pem, write_signed_manifest, write_sums
 from stalkproof.report.bundle.proofs import (
     anchor,
@@ -85,13 +85,14 @@ def _build_into(
     case = _case(vault, case_id)
     checkpoint = latest_checkpoint(vault)
     rows = chosen_exhibits(vault, case_id, selection.exhibit_refs)
-    anchored = anchor(vault, rows, checkpoint.tree_size)
+    redacted = redactions(vault, rows)
+    anchored = anchor(vault, rows + redacted.withheld, checkpoint.tree_size)
     entries = copy_exhibits(vault, case_id, rows, folder)
     packed = {entry.ref for entry in entries} if selection.exhibit_refs else None
     with vault.read() as connection:
         events = chronology(connection, case_id, selection, packed)
     write_chronology(folder, events, layout.CHRONOLOGY_CSV, layout.CHRONOLOGY_JSON)
-    write_ledger_extract(folder / layout.LEDGER_EXTRACT, anchored)
+    write_ledger_extract(folder / layout.LEDGER_EXTRACT, redacted.conceal(anchored))
     write_checkpoint(folder / layout.CHECKPOINT, checkpoint, vault.header.vault_id)
     write_proofs(folder / layout.PROOFS, checkpoint, anchored, ledger_leaves(vault, checkpoint.tree_size))
     (folder / layout.PUBLIC_KEY).write_bytes(public_key_pem(vault.header.signing_public_key))
@@ -109,7 +110,7 @@ def _build_into(
         "selection": asdict(selection),
     }
     refs = {entry.pack_path: entry.ref for entry in entries}
-    manifest = write_signed_manifest(folder, header, refs, vault.keys.signer)
+    manifest = write_signed_manifest(folder, header, refs, vault.keys.signer, redacted.links)
     write_sums(folder)
     return PackResult(folder, pdf, entries, len(events), hashlib.sha256(manifest).hexdigest())
 

@@ -29,7 +29,10 @@ def public_key_pem(public_key_hex: str) -> bytes:
     return key.public_bytes(Encoding.PEM, PublicFormat.SubjectPublicKeyInfo)
 
 
-def file_records(folder: Path, refs_by_path: Mapping[str, str]) -> list[dict[str, Any]]:
+def file_records(
+    folder: Path, refs_by_path: Mapping[str, str], extra: Mapping[str, Mapping[str, str]] | None = None
+) -> list[dict[str, Any]]:
+    """`extra`: more fields for some files, by path (a redacted copy's link to its original)."""
     records = []
     for name in pack_files(folder):
         if name in NOT_IN_MANIFEST:
@@ -38,6 +41,7 @@ def file_records(folder: Path, refs_by_path: Mapping[str, str]) -> list[dict[str
         record: dict[str, Any] = {"path": name, "sha256": file_sha256(path), "size": path.stat().st_size}
         if name in refs_by_path:
             record["exhibit"] = refs_by_path[name]
+        record.update((extra or {}).get(name, {}))
         records.append(record)
     return records
 
@@ -53,10 +57,14 @@ def manifest_bytes(header: Mapping[str, Any], files: list[dict[str, Any]]) -> by
 
 
 def write_signed_manifest(
-    folder: Path, header: Mapping[str, Any], refs_by_path: Mapping[str, str], signer: Ed25519PrivateKey
+    folder: Path,
+    header: Mapping[str, Any],
+    refs_by_path: Mapping[str, str],
+    signer: Ed25519PrivateKey,
+    extra: Mapping[str, Mapping[str, str]] | None = None,
 ) -> bytes:
     """Write manifest.json and its raw 64-byte Ed25519 signature; return the manifest's bytes."""
-    content = manifest_bytes(header, file_records(folder, refs_by_path))
+    content = manifest_bytes(header, file_records(folder, refs_by_path, extra))
     (folder / MANIFEST).write_bytes(content)
     (folder / SIGNATURE).write_bytes(signer.sign(content))
     return content
