@@ -20,6 +20,7 @@ COMMANDS = [
     ("analyse",), ("flags",), ("media", "scan"), ("media", "strip"), ("device", "check"),
     ("network", "check"), ("accounts", "check"), ("computer", "check"), ("indicators", "list"),
     ("indicators", "update"), ("pack", "build"), ("pack", "verify"),
+    ("exhibit", "redact"), ("timestamp", "request"), ("timestamp", "queue"), ("timestamp", "list"),
 ]  # fmt: skip
 
 

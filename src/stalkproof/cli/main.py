@@ -23,6 +23,7 @@ from stalkproof.cli import (
     media_commands,
     pack_commands,
     risk_commands,
+    timestamp_commands,
     vault_commands,
 )
 from stalkproof.errors import StalkproofError
@@ -63,6 +64,7 @@ app.add_typer(check_commands.accounts_app, name="accounts")
 app.add_typer(check_commands.computer_app, name="computer")
 app.add_typer(check_commands.indicators_app, name="indicators")
 app.add_typer(pack_commands.pack_app, name="pack")
+app.add_typer(timestamp_commands.timestamp_app, name="timestamp")
 
 
 @app.callback()

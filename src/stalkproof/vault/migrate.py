@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 # The newest migration. tests/test_migrations.py checks it against the scripts in migrations/versions.
-HEAD = "0003"
+HEAD = "0004"
 
 
 def _config(connection: Connection | None = None) -> Config:

@@ -285,6 +285,23 @@ checkpoints = Table(
     Column("frontier", Text, nullable=False),
 )
 
+# RFC 3161 receipts, asked for by the user: a time-stamping authority's signed statement that a checkpoint's
+# signed message existed at `gen_time`. The response (DER) and the authority's CA certificate, when given,
+# are blobs; this row links them to the checkpoint. Added by migration 0004.
+timestamps = Table(
+    "timestamps",
+    metadata,
+    _id(),
+    Column("checkpoint_seq", BigInteger, ForeignKey("checkpoints.seq"), nullable=False, index=True),
+    Column("message_sha256", SHA256, nullable=False),
+    Column("blob_id", SHA256, ForeignKey("blobs.id"), nullable=False),
+    Column("ca_blob_id", SHA256, ForeignKey("blobs.id")),
+    Column("tsa_url", Text, nullable=False),
+    Column("gen_time", TIME, nullable=False),
+    Column("serial_number", Text, nullable=False),
+    Column("created_at", TIME, nullable=False),
+)
+
 # Tables whose every row is recorded in the ledger and checked by `verify`.
 LEDGERED: dict[str, Table] = {
     table.name: table
@@ -301,6 +318,7 @@ LEDGERED: dict[str, Table] = {
         imports,
         import_batches,
         import_warnings,
+        timestamps,
     )
 }
 
