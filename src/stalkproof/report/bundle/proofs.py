@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -15,7 +15,7 @@ from sqlalchemy import Connection, select
 from stalkproof.errors import IntegrityError
 from stalkproof.vault.checkpoint import Checkpoint
 from stalkproof.vault.ledger import Entry, canonical_row
-from stalkproof.vault.merkle import inclusion_proof
+from stalkproof.vault.merkle import leaf_hash, node_hash
 from stalkproof.vault.schema import checkpoints, exhibits, ledger
 from stalkproof.vault.vault import Vault
 
@@ -107,15 +107,14 @@ def write_checkpoint(path: Path, checkpoint: Checkpoint, vault_id: str) -> None:
 
 
 def write_proofs(path: Path, checkpoint: Checkpoint, anchored: list[Anchored], leaves: list[bytes]) -> None:
+    tree = _ProofTree(leaves[: checkpoint.tree_size])
     proofs = [
         {
             "exhibit": item.ref,
             "ledger_seq": item.entry.seq,
             "leaf_index": item.entry.seq - 1,
             "entry_hash": item.entry.entry_hash,
-            "path": [
-                node.hex() for node in inclusion_proof(leaves, item.entry.seq - 1, checkpoint.tree_size)
-            ],
+            "path": [node.hex() for node in tree.path(item.entry.seq - 1)],
         }
         for item in anchored
     ]
@@ -127,3 +126,44 @@ def write_proofs(path: Path, checkpoint: Checkpoint, anchored: list[Anchored], l
         "proofs": proofs,
     }
     path.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+
+
+class _ProofTree:
+    """RFC 6962 audit paths for many leaves of one tree, as `merkle.inclusion_proof` gives them, with
+    each leaf hashed once and each subtree root computed once: proving every exhibit of a pack then costs
+    one pass over the ledger, not one pass per exhibit."""
+
+    def __init__(self, leaves: Sequence[bytes]) -> None:
+        self._hashes = [leaf_hash(data) for data in leaves]
+        self._roots: dict[tuple[int, int], bytes] = {}
+
+    def path(self, index: int) -> list[bytes]:
+        size = len(self._hashes)
+        if not 0 <= index < size:
+            raise ValueError(f"leaf index {index} out of range for tree size {size}")
+        found: list[bytes] = []
+        low, high = 0, size
+        while high - low > 1:
+            middle = low + _split(high - low)
+            if index < middle:
+                found.append(self._root(middle, high))
+                high = middle
+            else:
+                found.append(self._root(low, middle))
+                low = middle
+        found.reverse()
+        return found
+
+    def _root(self, low: int, high: int) -> bytes:
+        if high - low == 1:
+            return self._hashes[low]
+        key = (low, high)
+        if key not in self._roots:
+            middle = low + _split(high - low)
+            self._roots[key] = node_hash(self._root(low, middle), self._root(middle, high))
+        return self._roots[key]
+
+
+def _split(size: int) -> int:
+    """RFC 6962's split: the largest power of two strictly below `size` (at least 2)."""
+    return 1 << ((size - 1).bit_length() - 1)
