@@ -186,3 +186,11 @@ def test_the_law_view_and_risk_screening_appear_only_when_asked(
     plain_text, full_text = "".join(pdf_pages(plain)), "".join(pdf_pages(full))
     assert "Law view" not in plain_text and "Risk screening" not in plain_text
     assert "Law view" in full_text and "Risk screening" in full_text
+
+
+def test_loading_the_pdf_renderer_keeps_pillow_strict_about_damaged_images() -> None:
+    from PIL import ImageFile
+
+    import stalkproof.report.pdf  # noqa: F401
+
+    assert ImageFile.LOAD_TRUNCATED_IMAGES is False

@@ -11,11 +11,11 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
-import weasyprint
 
 from stalkproof.report.exhibit_entries import ExhibitEntry
 from stalkproof.report.pack_content import PackContent, gather
 from stalkproof.report.selection import PackSelection
+from stalkproof.report.weasy import weasyprint
 from stalkproof.vault.vault import Vault
 
 TEMPLATES = Path(__file__).with_name("templates")
