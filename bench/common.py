@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import cProfile
+import io
+import pstats
 import resource
+from collections.abc import Callable
 from pathlib import Path
 
 from stalkproof.vault.keys import KdfParams
@@ -25,3 +29,18 @@ def peak_rss_mb() -> float:
             if line.startswith("VmHWM:"):
                 return int(line.split()[1]) / 1024
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+PROFILE_LINES = 15
+
+
+def profile_call(title: str, action: Callable[[], object]) -> str:
+    """The top functions of one call by cumulative and by own time, for a benchmark's --profile."""
+    profiler = cProfile.Profile()
+    profiler.runcall(action)
+    text = io.StringIO()
+    text.write(f"== cProfile: {title} ==\n")
+    for order in ("cumulative", "tottime"):
+        stats = pstats.Stats(profiler, stream=text)
+        stats.strip_dirs().sort_stats(order).print_stats(PROFILE_LINES)
+    return text.getvalue()

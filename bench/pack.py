@@ -19,12 +19,9 @@ written to bench/results/pack.json.
 from __future__ import annotations
 
 import argparse
-import cProfile
-import io
 import json
 import os
 import platform
-import pstats
 import random
 import subprocess
 import sys
@@ -37,7 +34,7 @@ from typing import Any, TypeVar
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.common import FAST_KDF, PASSPHRASE, peak_rss_mb
+from bench.common import FAST_KDF, PASSPHRASE, peak_rss_mb, profile_call
 from stalkproof.evidence.cases import create_case, list_cases
 from stalkproof.evidence.diary import add_entry, amend_entry, diary_draft
 from stalkproof.evidence.exhibits import ExhibitDetails, add_exhibit
@@ -49,7 +46,6 @@ from stalkproof.vault.vault import Vault
 RESULTS = Path(__file__).with_name("results") / "pack.json"
 BUILD_GOAL_S = 60.0
 VERIFY_GOAL_S = 10.0
-PROFILE_LINES = 15
 ZONE = "Europe/London"
 THEM, ME = "Alex Morgan", "Sam Carter"
 T = TypeVar("T")
@@ -269,17 +265,6 @@ def timed(action: Callable[[], T]) -> tuple[T, float]:
     started = time.perf_counter()
     value = action()
     return value, time.perf_counter() - started
-
-
-def profile_call(title: str, action: Callable[[], object]) -> str:
-    profiler = cProfile.Profile()
-    profiler.runcall(action)
-    text = io.StringIO()
-    text.write(f"== cProfile: {title} ==\n")
-    for order in ("cumulative", "tottime"):
-        stats = pstats.Stats(profiler, stream=text)
-        stats.strip_dirs().sort_stats(order).print_stats(PROFILE_LINES)
-    return text.getvalue()
 
 
 def run_child(*arguments: str) -> dict[str, Any]:

@@ -24,12 +24,9 @@ printed as a table and written to bench/results/vault.json. `--profile` adds cPr
 from __future__ import annotations
 
 import argparse
-import cProfile
-import io
 import json
 import os
 import platform
-import pstats
 import resource
 import secrets
 import shutil
@@ -51,7 +48,7 @@ import psycopg
 from psycopg import sql
 from sqlalchemy import make_url
 
-from bench.common import FAST_KDF, MB, PASSPHRASE, peak_rss_mb
+from bench.common import FAST_KDF, MB, PASSPHRASE, peak_rss_mb, profile_call
 from stalkproof.evidence.cases import create_case
 from stalkproof.evidence.events import EventDraft, add_events
 from stalkproof.evidence.time import Moment
@@ -63,7 +60,6 @@ VERIFY_RATIO_GOAL = 0.7
 POSTGRES_ENV = "STALKPROOF_TEST_POSTGRES"
 RESULTS = Path(__file__).resolve().parent / "results" / "vault.json"
 BEHAVIOURS = ("follow", "loiter", "watch_spy", "contact", "leave_items")
-PROFILE_LINES = 15
 PARTS = ("events", "exhibits", "memory")
 
 T = TypeVar("T")
@@ -463,17 +459,6 @@ def bench_memory(settings: Settings, root: Path, results: Results) -> None:
 
 
 # -- profiling ----------------------------------------------------------------------------------------
-
-
-def profile_call(title: str, action: Callable[[], object]) -> str:
-    profiler = cProfile.Profile()
-    profiler.runcall(action)
-    text = io.StringIO()
-    text.write(f"== cProfile: {title} ==\n")
-    for order in ("cumulative", "tottime"):
-        stats = pstats.Stats(profiler, stream=text)
-        stats.strip_dirs().sort_stats(order).print_stats(PROFILE_LINES)
-    return text.getvalue()
 
 
 def profile_events(
