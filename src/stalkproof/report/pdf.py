@@ -2,35 +2,26 @@
 
 Rendering never touches the network: every resource is embedded or a local file, fonts are named by
 family (installed DejaVu), and the URL fetcher refuses anything that is not a file or embedded data.
+The template is rendered in parts (front matter, the chronology in slices, back matter) that are laid out
+in parallel and joined, with the running header and page numbers added last (see pdf_parts.py).
 """
 
 from __future__ import annotations
 
-import logging
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 import jinja2
 
 from stalkproof.report.exhibit_entries import ExhibitEntry
-from stalkproof.report.pack_content import PackContent, gather
+from stalkproof.report.pack_content import ChronologyRow, PackContent, gather
+from stalkproof.report.pdf_parts import TEMPLATES, join_with_marks, render_parts
 from stalkproof.report.selection import PackSelection
-from stalkproof.report.weasy import weasyprint
 from stalkproof.vault.vault import Vault
 
-TEMPLATES = Path(__file__).with_name("templates")
-LOCAL_SCHEMES = frozenset({"file", "data"})
-# Tagged PDF first (readable by screen readers), then plain tags, then untagged: what this WeasyPrint
-# can do depends on its version, and a pack without tags is still better than no pack.
-ACCESSIBLE_OPTIONS: tuple[dict[str, Any], ...] = ({"pdf_variant": "pdf/ua-1"}, {"pdf_tags": True}, {})
-LOGGER = logging.getLogger(__name__)
-
-
-class LocalOnlyFetcher(weasyprint.URLFetcher):  # type: ignore[misc]
-    """Fetches files and embedded data only: a stray web address in a template or a chart is refused."""
-
-    def __init__(self) -> None:
-        super().__init__(allowed_protocols=LOCAL_SCHEMES, allow_redirects=False)
+# Events per chronology part: small enough that a part's layout stays quick and light, big enough that
+# the page left part-filled at the end of each part is rare.
+ROWS_PER_PART = 1000
 
 
 def render_pdf(
@@ -49,30 +40,43 @@ def render_pdf(
     return write_pdf(content, target)
 
 
-def write_pdf(content: PackContent, target: Path) -> Path:
-    html = weasyprint.HTML(
-        string=render_html(content), base_url=str(TEMPLATES), url_fetcher=LocalOnlyFetcher()
-    )
-    stylesheet = weasyprint.CSS(filename=str(TEMPLATES / "pack.css"), url_fetcher=LocalOnlyFetcher())
-    document = html.render(stylesheets=[stylesheet])
-    target.parent.mkdir(parents=True, exist_ok=True)
-    *tagged, plain = ACCESSIBLE_OPTIONS
-    for options in tagged:
-        try:
-            document.write_pdf(target, **options)
-            return target
-        except (TypeError, ValueError, KeyError, AttributeError) as error:
-            LOGGER.debug("PDF option %s not available here (%s); trying the next", options, error)
-    document.write_pdf(target, **plain)
+def write_pdf(content: PackContent, target: Path, rows_per_part: int = ROWS_PER_PART) -> Path:
+    join_with_marks(render_parts(part_htmls(content, rows_per_part)), content.reference, target)
     return target
 
 
+def part_htmls(content: PackContent, rows_per_part: int = ROWS_PER_PART) -> list[str]:
+    """The pack as HTML documents in reading order: front matter, chronology slices, diary, exhibit list,
+    the rest. Long sections are parts of their own so that both cores stay busy to the end."""
+    template = _environment().get_template("pack.html.j2")
+    slices = _slices(content.chronology, rows_per_part)
+    chronology = [
+        template.render(c=content, part="chronology", rows=rows, first=number == 0)
+        for number, rows in enumerate(slices)
+    ]
+    front = template.render(c=content, part="front")
+    return [
+        front,
+        *chronology,
+        *(template.render(c=content, part=part) for part in ("diary", "exhibits", "back")),
+    ]
+
+
 def render_html(content: PackContent) -> str:
-    environment = jinja2.Environment(
+    """The whole pack as one HTML document (for reading or checking the template, not for printing)."""
+    return "\n".join(part_htmls(content, max(1, len(content.chronology))))
+
+
+def _slices(rows: Sequence[ChronologyRow], size: int) -> list[Sequence[ChronologyRow]]:
+    # An empty chronology still gets its section, saying there are no events.
+    return [rows[start : start + size] for start in range(0, len(rows), size)] or [rows]
+
+
+def _environment() -> jinja2.Environment:
+    return jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATES),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    return environment.get_template("pack.html.j2").render(c=content)
