@@ -220,3 +220,21 @@ def test_the_commands_build_and_verify_with_the_contract_json(
     failed = runner.invoke(pack_app, ["verify", str(out), "--json"])
     assert failed.exit_code == 3
     assert {problem["file"] for problem in json.loads(failed.stdout)["problems"]} == {"chronology.csv"}
+
+
+def test_the_law_view_goes_into_the_pdf_only_when_asked(
+    case_setup: VaultSetup, cli: Any, tmp_path: Path
+) -> None:
+    _case(cli, tmp_path)
+    runner = CliRunner()
+    texts = {}
+    for name, extra in (("plain", []), ("with-law", ["--law", "gb-eng-wls"])):
+        out = tmp_path / name
+        built = runner.invoke(pack_app, ["build", "--out", str(out), *extra, "--json"])
+        assert built.exit_code == 0, built.output
+        texts[name] = subprocess.run(
+            ["pdftotext", str(out / "evidence-pack.pdf"), "-"], check=True, capture_output=True, text=True
+        ).stdout
+    marker = "cannot say whether an offence was committed"
+    assert marker not in " ".join(texts["plain"].split())
+    assert marker in " ".join(texts["with-law"].split())

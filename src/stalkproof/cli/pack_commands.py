@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 from typing import Annotated
 
@@ -32,6 +33,17 @@ def pack_build(
     exhibit: Annotated[
         list[str] | None, typer.Option("--exhibits", help="Only this exhibit (e.g. EX-001); repeat for more.")
     ] = None,
+    law: Annotated[
+        str | None,
+        typer.Option(
+            "--law",
+            metavar="CODE",
+            help="Include the law view for this jurisdiction (e.g. gb-eng-wls). Only if you choose to.",
+        ),
+    ] = None,
+    risk: Annotated[
+        bool, typer.Option("--risk", help="Include the latest risk screening. Only if you choose to.")
+    ] = False,
     vault: VaultOption = None,
     case: CaseOption = None,
     as_json: JsonOption = False,
@@ -42,7 +54,8 @@ def pack_build(
             scope = (parties.c.case_id == chosen.id,)
             party_id = find_by_prefix(connection, parties.c.id, party, "person", scope) if party else None
         selection = PackSelection(since, until, party_id, tuple(dict.fromkeys(exhibit or [])))
-        result = build_pack(opened_vault, chosen.id, to, selection, render_pdf=render_pdf)
+        renderer = partial(render_pdf, include_law=law, include_risk=risk)
+        result = build_pack(opened_vault, chosen.id, to, selection, render_pdf=renderer)
     data = {
         "out": str(result.out),
         "pdf": str(result.pdf) if result.pdf else None,
