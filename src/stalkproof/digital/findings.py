@@ -10,8 +10,9 @@ looked at, and the next safe step (wording in `wording.yaml`, reviewed like the 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
 from typing import Any, Literal
@@ -190,21 +191,11 @@ class CheckReport:
 
     def verdict(self) -> Verdict:
         wording = load_wording()
-        top = self.top_level()
-        outcome = wording.outcomes[top or "nothing"]
-        counts = {level: sum(alert.level == level for alert in self.alerts) for level in LEVELS}
-        found = ", ".join(f"{counts[level]} {level}" for level in reversed(LEVELS) if counts[level])
-        headline = outcome.headline.format(check=wording.checks.get(self.check, self.check), found=found)
-        if top is None and self.details.get("coverage") == "very_little":
-            headline = wording.little_checked
-        needs_safety = any(alert.removal_risk for alert in self.alerts)
-        return Verdict(
-            headline=headline,
-            how_sure=outcome.how_sure,
-            not_checked=(*self.not_checked, wording.never_clean),
-            next_step=outcome.next_step,
-            safety=wording.safety if needs_safety else None,
-        )
+        check = wording.checks.get(self.check, self.check)
+        verdict = compose_verdict(self.alerts, self.not_checked, wording, check=check)
+        if not self.alerts and self.details.get("coverage") == "very_little":
+            return replace(verdict, headline=wording.little_checked)
+        return verdict
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -222,6 +213,25 @@ class CheckReport:
         return [alert.to_mvt() for alert in self.sorted_alerts()]
 
 
+def compose_verdict(
+    alerts: Sequence[Alert], not_checked: Sequence[str], wording: VerdictWording, **headline_fields: object
+) -> Verdict:
+    """The verdict for `alerts` in `wording`: the outcome of the most serious level found (or "nothing"),
+    its headline filled with `found` (counts per level) and `headline_fields`, and the safety note whenever
+    a finding could tempt someone to remove something."""
+    top = max((alert.level for alert in alerts), key=level_rank, default=None)
+    outcome = wording.outcomes[top or "nothing"]
+    counts = Counter(alert.level for alert in alerts)
+    found = ", ".join(f"{counts[level]} {level}" for level in reversed(LEVELS) if counts[level])
+    return Verdict(
+        headline=outcome.headline.format(found=found, **headline_fields),
+        how_sure=outcome.how_sure,
+        not_checked=(*not_checked, wording.never_clean),
+        next_step=outcome.next_step,
+        safety=wording.safety if any(alert.removal_risk for alert in alerts) else None,
+    )
+
+
 class Outcome(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -230,20 +240,26 @@ class Outcome(BaseModel):
     next_step: str = Field(min_length=1)
 
 
-class Wording(BaseModel):
-    """`wording.yaml`: the verdict sentences, by the most serious level found (or `nothing`)."""
+class VerdictWording(BaseModel):
+    """The verdict sentences, by the most serious level found (or `nothing`); shared by every check's
+    wording file."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+    never_clean: str = Field(min_length=1)
+    safety: str = Field(min_length=1)
+    outcomes: dict[Literal["nothing", "informational", "low", "medium", "high", "critical"], Outcome]
+
+
+class Wording(VerdictWording):
+    """`wording.yaml`: the verdict of the device, network and computer checks."""
 
     version: str
     reviewed: str
     source: list[Source] = Field(min_length=1)
     licence: str
     checks: dict[str, str]
-    never_clean: str = Field(min_length=1)
     little_checked: str = Field(min_length=1)
-    safety: str = Field(min_length=1)
-    outcomes: dict[Literal["nothing", "informational", "low", "medium", "high", "critical"], Outcome]
 
 
 @cache

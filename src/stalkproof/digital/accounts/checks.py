@@ -29,7 +29,7 @@ from stalkproof.digital.accounts.readers import read_sessions
 from stalkproof.digital.accounts.since import after_since
 from stalkproof.digital.accounts.travel import impossible_travel, located
 from stalkproof.digital.accounts.wording import AccountsWording, Finding, load_wording
-from stalkproof.digital.findings import LEVELS, CheckReport, InputFile, Verdict, level_rank
+from stalkproof.digital.findings import CheckReport, InputFile, Verdict, compose_verdict, level_rank
 
 CHECK = "accounts"
 READ_SUFFIXES = (".json", ".csv", ".tsv", ".txt")
@@ -46,17 +46,9 @@ class AccountsReport:
 
     def verdict(self) -> Verdict:
         """Like `CheckReport.verdict`, in the accounts check's own words."""
-        said = self.wording.verdict
-        top = self.report.top_level()
-        outcome = said.outcomes[top or "nothing"]
-        counts = Counter(alert.level for alert in self.report.alerts)
-        found = ", ".join(f"{counts[level]} {level}" for level in reversed(LEVELS) if counts[level])
-        return Verdict(
-            headline=outcome.headline.format(count=len(self.sessions), found=found),
-            how_sure=outcome.how_sure,
-            not_checked=(*self.report.not_checked, said.never_clean),
-            next_step=outcome.next_step,
-            safety=said.safety if any(alert.removal_risk for alert in self.report.alerts) else None,
+        report = self.report
+        return compose_verdict(
+            report.alerts, report.not_checked, self.wording.verdict, count=len(self.sessions)
         )
 
     def sorted_findings(self) -> list[Finding]:

@@ -12,13 +12,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from stalkproof.datafile import Source, read_yaml, validate
 from stalkproof.digital.accounts.geo import fold
-from stalkproof.digital.findings import LEVELS, Alert, Level
+from stalkproof.digital.findings import LEVELS, Alert, Level, VerdictWording
 
 WORDING_FILE = Path(__file__).with_name("wording.yaml")
 MODULE = "accounts"
@@ -81,20 +81,11 @@ class FindingWording(_Strict):
     meaning: str = Field(min_length=1)
 
 
-class Outcome(_Strict):
-    headline: str = Field(min_length=1)
-    how_sure: str = Field(min_length=1)
-    next_step: str = Field(min_length=1)
-
-
-class VerdictWording(_Strict):
-    never_clean: str = Field(min_length=1)
-    safety: str = Field(min_length=1)
+class AccountsVerdict(VerdictWording):
     always_not_checked: list[str]
-    outcomes: dict[Literal["nothing", "informational", "low", "medium", "high", "critical"], Outcome]
 
     @model_validator(mode="after")
-    def _every_outcome(self) -> VerdictWording:
+    def _every_outcome(self) -> AccountsVerdict:
         missing = {"nothing", *LEVELS} - set(self.outcomes)
         if missing:
             raise ValueError(f"the outcomes for {', '.join(sorted(missing))} are missing")
@@ -111,7 +102,7 @@ class AccountsWording(_Strict):
     thresholds: Thresholds
     advice: dict[str, str]
     findings: dict[str, FindingWording]
-    verdict: VerdictWording
+    verdict: AccountsVerdict
     country_aliases: dict[str, str]
 
     @field_validator("country_aliases")
