@@ -3,6 +3,7 @@ draft statement left unsigned, and nothing fetched from the network while render
 
 from __future__ import annotations
 
+import hashlib
 import re
 import socket
 import subprocess
@@ -16,11 +17,14 @@ from PIL import Image
 from conftest import VaultSetup
 from stalkproof.evidence.cases import current_case
 from stalkproof.evidence.exhibits import list_exhibits
+from stalkproof.report.bundle.exhibits import chosen_exhibits, copy_exhibits
 from stalkproof.report.exhibit_entries import ExhibitEntry
-from stalkproof.report.pack_content import format_when
-from stalkproof.report.pdf import render_pdf
+from stalkproof.report.pack_content import format_when, gather
+from stalkproof.report.pdf import render_pdf, write_pdf
 from stalkproof.report.selection import PackSelection
 from stalkproof.vault.vault import Vault
+
+from .test_pdf_tags import structure_problems
 
 CHAT = """\
 01/12/2025, 19:02 - Alex Morgan: Hi Sam
@@ -194,3 +198,81 @@ def test_loading_the_pdf_renderer_keeps_pillow_strict_about_damaged_images() -> 
     import stalkproof.report.pdf  # noqa: F401
 
     assert ImageFile.LOAD_TRUNCATED_IMAGES is False
+
+
+def test_a_pack_of_a_period_counts_that_period_only_and_says_so(
+    case_setup: VaultSetup, cli: Any, tmp_path: Path
+) -> None:
+    _story(cli, tmp_path)
+    with case_setup.open() as vault:
+        case = current_case(vault)
+        whole = gather(vault, case.id, PackSelection(), [])
+        part = PackSelection(since="2025-12-05", until="2025-12-31")
+        chosen = gather(vault, case.id, part, [])
+        pdf = write_pdf(chosen, tmp_path / "part.pdf")
+    # Alex's three messages and the two diary entries about him; from 5 December, the diary entries only.
+    assert whole.summary.events == 5 and whole.scope.whole_case
+    assert chosen.summary.events == 2 and len(chosen.chronology) == 2
+    assert dict(whole.summary.channels) == {"whatsapp": 3} and dict(chosen.summary.channels) == {}
+    text = squeezed("".join(pdf_pages(pdf)))
+    assert squeezed("covers part of the case only") in text
+    assert (
+        squeezed("Events from: 5 December 2025") in text
+        and squeezed("Events up to: 31 December 2025") in text
+    )
+    assert squeezed("Events counted: 2.") in text and squeezed("Events counted: 5.") not in text
+
+
+def test_a_pack_for_one_person_and_chosen_exhibits_names_them(
+    case_setup: VaultSetup, cli: Any, tmp_path: Path
+) -> None:
+    _story(cli, tmp_path)
+    parties = cli("party", "list", "--json").json()
+    alex = next(party["id"] for party in parties if party["name"] == "Alex Morgan")
+    with case_setup.open() as vault:
+        case = current_case(vault)
+        refs = tuple(item.ref for item in list_exhibits(vault, case.id))[:1]
+        content = gather(vault, case.id, PackSelection(party_id=alex, exhibit_refs=refs), [])
+    assert not content.scope.whole_case
+    assert dict(content.scope.limits) == {
+        "Only events involving": "Alex Morgan",
+        "Only these exhibits": refs[0],
+    }
+
+
+def test_redacted_copies_are_listed_with_their_original(
+    case_setup: VaultSetup, cli: Any, tmp_path: Path
+) -> None:
+    note = tmp_path / "note.txt"
+    note.write_text("Meet me at 12 Orchard Lane.\n", encoding="utf-8")
+    assert cli("exhibit", "add", str(note), "--ref", "EX-001", "--describe", "A note").code == 0
+    redact = ("exhibit", "redact", "EX-001", "--span", "11:26", "--reason", "an address")
+    assert cli(*redact).code == 0
+    with case_setup.open() as vault:
+        case = current_case(vault)
+        copy_only = chosen_exhibits(vault, case.id, ["EX-001-R1"])
+        entries = copy_exhibits(vault, case.id, copy_only, tmp_path / "pack")
+        content = gather(vault, case.id, PackSelection(exhibit_refs=("EX-001-R1",)), entries)
+        pdf = write_pdf(content, tmp_path / "redacted.pdf")
+    original = hashlib.sha256(note.read_bytes()).hexdigest()
+    (copy,) = content.redacted
+    assert (copy.ref, copy.original_ref, copy.original_sha256) == ("EX-001-R1", "EX-001", original)
+    assert copy.hidden == "1 passage of text (characters 11-26)" and copy.reason == "an address"
+    assert not copy.original_in_pack and copy.sha256 == entries[0].sha256 != original
+    text = squeezed("".join(pdf_pages(pdf)))
+    assert squeezed("Redacted copies") in text and squeezed("EX-001-R1: redacted copy of EX-001") in text
+    assert original in text and copy.sha256 in text
+    assert squeezed("The original is unchanged and kept in the vault. It is available to the court") in text
+    assert squeezed("1 passage of text (characters 11-26)") in text and squeezed("an address") in text
+
+
+def test_a_pack_without_redacted_copies_has_no_such_section(rendered: Rendered) -> None:
+    assert "Redacted copies" not in "".join(pdf_pages(rendered.pdf))
+
+
+def test_the_pack_is_tagged_with_its_sections_as_headings_in_order(rendered: Rendered) -> None:
+    problems, headings = structure_problems(rendered.pdf)
+    assert problems == []
+    sections = [heading for heading in headings if heading in ("/H1", "/H2")]
+    # The cover's title, then summary, chronology, diary, exhibits, impact, statement, hash, verify.
+    assert sections == ["/H1"] + ["/H2"] * 8

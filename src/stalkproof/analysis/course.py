@@ -7,6 +7,7 @@ screening and the evidence pack all use the same `Analysis`, so they always tell
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
@@ -201,10 +202,15 @@ def analyse(case: CaseEvents, now: float | None = None) -> Analysis:
 
 
 def analyse_case(
-    vault: Vault, case_id: str, now: float | None = None, flagger: Flagger | None = None
+    vault: Vault,
+    case_id: str,
+    now: float | None = None,
+    flagger: Flagger | None = None,
+    entries: Collection[str] | None = None,
 ) -> Analysis:
+    """The analysis of the case's events, or of the entries named in `entries` only (by entry id)."""
     with vault.read() as connection:
-        case = load_case(connection, case_id, flagger)
+        case = load_case(connection, case_id, flagger, entries)
     return analyse(case, now)
 
 

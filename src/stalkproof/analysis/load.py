@@ -8,7 +8,7 @@ million messages fits in a few hundred megabytes.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -136,15 +136,21 @@ class CaseEvents:
         return self.labels[index] or self.ids[index][:8]
 
 
-def load_case(connection: Connection, case_id: str, flagger: Flagger | None = None) -> CaseEvents:
-    """The case's current events. With the default rules, a large case is flagged in worker processes
-    while it is read (see flagging.py); a flagger passed in is always used here."""
+def load_case(
+    connection: Connection,
+    case_id: str,
+    flagger: Flagger | None = None,
+    entries: Collection[str] | None = None,
+) -> CaseEvents:
+    """The case's current events (only the entries named in `entries`, when given: a pack's selection).
+    With the default rules, a large case is flagged in worker processes while it is read (see
+    flagging.py); a flagger passed in is always used here."""
     languages = None if flagger is not None else DEFAULT_LANGUAGES
     chosen = flagger or Flagger.load(DEFAULT_LANGUAGES)
     flagging = Flagging(chosen, languages, _count(connection, case_id))
     builder = _Builder(WhoIsWho.of_case(connection, case_id), flagging, BlockFinder.load())
     for page in _pages(connection, case_id):
-        builder.add(page)
+        builder.add(page if entries is None else [row for row in page if row[0] in entries])
     return builder.finish()
 
 

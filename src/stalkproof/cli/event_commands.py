@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import json
 import sys
 from typing import Annotated, Any
 
@@ -15,7 +14,7 @@ from stalkproof.analysis.flags import Flagger
 from stalkproof.analysis.load import WhoIsWho
 from stalkproof.cli.common import CaseOption, JsonOption, VaultOption, emit, opened_case, out
 from stalkproof.errors import InputError
-from stalkproof.evidence.events import TimelineFilter, decode_list, timeline
+from stalkproof.evidence.events import TimelineFilter, event_record, timeline
 from stalkproof.evidence.ids import find_by_prefix
 from stalkproof.evidence.time import parse_when
 from stalkproof.vault.schema import parties
@@ -58,7 +57,7 @@ def events(
     for row, found in zip(rows, flags_for_rows(rows, who, flagger), strict=True):
         if flag and not any(one.label == flag for one in found):
             continue
-        item = event_json(row)
+        item = event_record(row)
         item["flags"] = [flag_json(one, *searched_text(row)) for one in found]
         items.append(item)
     if as_csv:
@@ -95,33 +94,6 @@ def _edge(text: str, time_of_day: str) -> str:
     """A date alone means the whole day: from its first moment (--since) or to its last (--until)."""
     moment = parse_when(text)
     return parse_when(moment.local + time_of_day).utc if moment.precision == "day" else moment.utc
-
-
-def event_json(row: dict[str, Any]) -> dict[str, Any]:
-    locator = json.loads(row["locator"]) if row["locator"] else {}
-    sender = f"{row['sender_platform']}:{row['sender_identifier']}" if row["sender_platform"] else None
-    return {
-        "id": row["entry_id"],
-        "version": row["version"],
-        "label": f"D{row['number']}" if row["number"] else None,
-        "occurred_at": row["occurred_at"],
-        "occurred_local": row["occurred_local"],
-        "zone": row["occurred_zone"],
-        "precision": row["precision"],
-        "channel": row["channel"],
-        "kind": row["kind"],
-        "sender": sender,
-        "recipients": decode_list(row["recipients"]),
-        "text": row["text"],
-        "place": row["place"],
-        "behaviours": decode_list(row["behaviours"]),
-        "exhibits": decode_list(row["exhibit_refs"]),
-        "source": {"file": locator.get("file"), "line": locator.get("line"), "sha256": row["raw_sha256"]},
-        "flags": [],
-        "markers": decode_list(row.get("markers")),
-        "text_normalised": row.get("text_normalised"),
-        "details": json.loads(row["details"]) if row.get("details") else {},
-    }
 
 
 def _show(items: list[dict[str, Any]]) -> None:

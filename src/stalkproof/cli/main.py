@@ -25,6 +25,7 @@ from stalkproof.cli import (
     risk_commands,
     timestamp_commands,
     vault_commands,
+    web_command,
 )
 from stalkproof.errors import StalkproofError
 
@@ -50,6 +51,7 @@ app.command("referrals")(guide_commands.referrals)
 app.command("law")(law_commands.law)
 app.command("triage")(risk_commands.triage)
 app.command("safety-plan")(risk_commands.safety_plan)
+app.command("web")(web_command.web)
 app.add_typer(vault_commands.passphrase_app, name="passphrase")
 app.add_typer(case_commands.case_app, name="case")
 app.add_typer(case_commands.party_app, name="party")

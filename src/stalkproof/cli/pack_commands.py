@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from functools import partial
 from pathlib import Path
 from typing import Annotated
 
@@ -10,12 +9,8 @@ import typer
 
 from stalkproof.cli.common import CaseOption, JsonOption, VaultOption, emit, opened_case, out
 from stalkproof.errors import IntegrityError
-from stalkproof.evidence.ids import find_by_prefix
-from stalkproof.report.bundle import build_pack
-from stalkproof.report.pdf import render_pdf
-from stalkproof.report.selection import PackSelection
+from stalkproof.report.make_pack import PackChoices, make_pack
 from stalkproof.report.verify_pack import PackCheck, verify_pack
-from stalkproof.vault.schema import parties
 
 pack_app = typer.Typer(help="Make an evidence pack anyone can check, and check one.", no_args_is_help=True)
 
@@ -44,18 +39,18 @@ def pack_build(
     risk: Annotated[
         bool, typer.Option("--risk", help="Include the latest risk screening. Only if you choose to.")
     ] = False,
+    case_uco: Annotated[
+        bool,
+        typer.Option("--case-uco", help="Also write case-uco.jsonld (CASE/UCO JSON-LD) for forensic tools."),
+    ] = False,
     vault: VaultOption = None,
     case: CaseOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Write the evidence pack: originals, chronology, signed manifest and the steps to check it."""
+    choices = PackChoices(since, until, party, tuple(exhibit or ()), law, risk, case_uco)
     with opened_case(vault, case) as (opened_vault, chosen):
-        with opened_vault.read() as connection:
-            scope = (parties.c.case_id == chosen.id,)
-            party_id = find_by_prefix(connection, parties.c.id, party, "person", scope) if party else None
-        selection = PackSelection(since, until, party_id, tuple(dict.fromkeys(exhibit or [])))
-        renderer = partial(render_pdf, include_law=law, include_risk=risk)
-        result = build_pack(opened_vault, chosen.id, to, selection, render_pdf=renderer)
+        result = make_pack(opened_vault, chosen.id, to, choices)
     data = {
         "out": str(result.out),
         "pdf": str(result.pdf) if result.pdf else None,
@@ -80,11 +75,7 @@ def pack_verify(
 ) -> None:
     """Check a pack with its own files only. Exit code 3 if anything does not match."""
     check = verify_pack(folder)
-    data = {
-        "ok": check.ok,
-        "problems": [{"kind": p.kind, "file": p.file, "detail": p.detail} for p in check.problems],
-    }
-    emit(as_json, data, lambda: _show(folder, check))
+    emit(as_json, check.to_json(), lambda: _show(folder, check))
     if not check.ok:
         raise typer.Exit(IntegrityError.exit_code)
 
@@ -92,7 +83,23 @@ def pack_verify(
 def _show(folder: Path, check: PackCheck) -> None:
     if check.ok:
         out.print(f"[green]The pack in {folder} checks out.[/green] Every file, signature and proof matches.")
-        return
-    out.print(f"[red]{len(check.problems)} problem(s) found[/red] in the pack in {folder}:")
-    for problem in check.problems:
-        out.print(f"  - {problem.file}: {problem.detail} [{problem.kind}]")
+    else:
+        out.print(f"[red]{len(check.problems)} problem(s) found[/red] in the pack in {folder}:")
+        for problem in check.problems:
+            out.print(f"  - {problem.file}: {problem.detail} [{problem.kind}]")
+    _show_timestamps(check)
+
+
+def _show_timestamps(check: PackCheck) -> None:
+    if not check.timestamps:
+        out.print("No timestamps: the pack holds no RFC 3161 timestamp from an outside authority.")
+    for stamp in check.timestamps:
+        if not stamp.ok:
+            out.print(f"  The timestamp of checkpoint {stamp.seq} ({stamp.tsa}) does not check out.")
+        elif stamp.trusted:
+            out.print(f"Checkpoint {stamp.seq} was timestamped by {stamp.tsa} at {stamp.time}.")
+        else:
+            out.print(
+                f"Checkpoint {stamp.seq} has a timestamp from {stamp.tsa} at {stamp.time}; the pack has no "
+                "certificate for that authority, so who signed it was not checked."
+            )

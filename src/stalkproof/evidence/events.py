@@ -6,7 +6,7 @@ Each version of an event is its own row, written once. The timeline shows the ne
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -81,6 +81,35 @@ def encode_object(locator: dict[str, Any] | None) -> str | None:
 
 def decode_list(value: str | None) -> list[str]:
     return list(json.loads(value)) if value else []
+
+
+def event_record(row: Mapping[str, Any]) -> dict[str, Any]:
+    """A timeline row (see `timeline`) as plain JSON: the shape `events --json` prints, which the pack's
+    chronology narrows. `flags` is left empty for the caller, who knows which flagger it used."""
+    locator = json.loads(row["locator"]) if row["locator"] else {}
+    sender = f"{row['sender_platform']}:{row['sender_identifier']}" if row["sender_platform"] else None
+    return {
+        "id": row["entry_id"],
+        "version": row["version"],
+        "label": f"D{row['number']}" if row["number"] else None,
+        "occurred_at": row["occurred_at"],
+        "occurred_local": row["occurred_local"],
+        "zone": row["occurred_zone"],
+        "precision": row["precision"],
+        "channel": row["channel"],
+        "kind": row["kind"],
+        "sender": sender,
+        "recipients": decode_list(row["recipients"]),
+        "text": row["text"],
+        "place": row["place"],
+        "behaviours": decode_list(row["behaviours"]),
+        "exhibits": decode_list(row["exhibit_refs"]),
+        "source": {"file": locator.get("file"), "line": locator.get("line"), "sha256": row["raw_sha256"]},
+        "flags": [],
+        "markers": decode_list(row.get("markers")),
+        "text_normalised": row.get("text_normalised"),
+        "details": json.loads(row["details"]) if row.get("details") else {},
+    }
 
 
 def event_row(

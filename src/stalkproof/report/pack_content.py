@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import Connection
+from sqlalchemy import Connection, select
 
 from stalkproof.analysis.course import Analysis, analyse_case
 from stalkproof.analysis.event_flags import flags_for_rows
@@ -32,9 +32,11 @@ from stalkproof.evidence.time import parse_when
 from stalkproof.law.case_view import case_law_view
 from stalkproof.law.loader import load_jurisdiction
 from stalkproof.report.exhibit_entries import ExhibitEntry
+from stalkproof.report.redacted_copies import RedactedCopy, redacted_copies
 from stalkproof.report.selection import PackSelection
 from stalkproof.risk import store
 from stalkproof.vault.ledger import row_hash
+from stalkproof.vault.schema import parties
 from stalkproof.vault.vault import Vault
 
 WORDING_FILE = Path(__file__).with_name("pack_wording.yaml")
@@ -67,6 +69,8 @@ class Wording(BaseModel):
     risk: dict[str, str]
     hash: dict[str, str | list[str]]
     verify: dict[str, str | list[str]]
+    selection: dict[str, str]
+    redacted: dict[str, str]
 
 
 def load_wording(path: Path = WORDING_FILE) -> Wording:
@@ -130,6 +134,15 @@ class Summary:
 
 
 @dataclass(frozen=True)
+class Scope:
+    """What part of the case the pack covers, in words: `limits` are (label, value) pairs, empty for the
+    whole case."""
+
+    whole_case: bool
+    limits: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True)
 class PackContent:
     case_name: str
     reference: str
@@ -142,6 +155,8 @@ class PackContent:
     impacts: tuple[Impact, ...]
     exhibits: tuple[ExhibitEntry, ...]
     wording: Wording
+    scope: Scope = Scope(True, ())
+    redacted: tuple[RedactedCopy, ...] = ()
     law: dict[str, Any] | None = None
     risk: dict[str, Any] | None = None
     notes: tuple[str, ...] = field(default=())
@@ -161,12 +176,16 @@ def gather(
         case = find_case(connection, case_id)
         rows = _selected_rows(connection, case_id, selection)
         flags = flags_for_rows(rows, WhoIsWho.of_case(connection, case_id), Flagger.load())
+        party = _party_name(connection, selection.party_id) if selection.party_id else None
     chronology = tuple(
         chronology_row(row, sorted({flag.label for flag in found}))
         for row, found in zip(rows, flags, strict=True)
     )
     diary = _diary(vault, case_id, rows)
-    analysis = analyse_case(vault, case_id)
+    # The summary describes what the pack holds: a selection's figures must not count what it leaves out.
+    entries = None if selection.everything else {str(row["entry_id"]) for row in rows}
+    analysis = analyse_case(vault, case_id, entries=entries)
+    wording = load_wording()
     return PackContent(
         case_name=case.name,
         reference=case.reference or f"case {case.id}",
@@ -178,7 +197,9 @@ def gather(
         diary=tuple(_diary_view(versions) for versions in diary),
         impacts=tuple(_impacts(diary)),
         exhibits=tuple(exhibits),
-        wording=load_wording(),
+        wording=wording,
+        scope=_scope(selection, party, wording),
+        redacted=redacted_copies(exhibits),
         law=_law(vault, case_id, include_law) if include_law else None,
         risk=_risk(vault, case_id) if include_risk else None,
     )
@@ -262,6 +283,31 @@ def _selected_rows(connection: Connection, case_id: str, selection: PackSelectio
     # With chosen exhibits only, an event from another exhibit would disclose what the pack leaves out.
     wanted = set(selection.exhibit_refs)
     return [row for row in rows if not (refs := decode_list(row["exhibit_refs"])) or wanted & set(refs)]
+
+
+def _party_name(connection: Connection, party_id: str) -> str:
+    name = connection.execute(select(parties.c.name).where(parties.c.id == party_id)).scalar_one_or_none()
+    return str(name) if name else party_id
+
+
+def _scope(selection: PackSelection, party: str | None, wording: Wording) -> Scope:
+    """The selection in plain words, with labels from the wording file."""
+    words = wording.selection
+    limits = []
+    if selection.since:
+        limits.append((words["since"], _moment_words(selection.since)))
+    if selection.until:
+        limits.append((words["until"], _moment_words(selection.until)))
+    if party:
+        limits.append((words["party"], party))
+    if selection.exhibit_refs:
+        limits.append((words["exhibits"], ", ".join(selection.exhibit_refs)))
+    return Scope(selection.everything, tuple(limits))
+
+
+def _moment_words(text: str) -> str:
+    moment = parse_when(text)
+    return format_when(moment.local, moment.precision)
 
 
 def _edge(text: str, time_of_day: str) -> str:

@@ -41,7 +41,8 @@ def render_pdf(
 
 
 def write_pdf(content: PackContent, target: Path, rows_per_part: int = ROWS_PER_PART) -> Path:
-    join_with_marks(render_parts(part_htmls(content, rows_per_part)), content.reference, target)
+    title = f"{content.wording.cover['title']}: {content.reference}"
+    join_with_marks(render_parts(part_htmls(content, rows_per_part)), content.reference, target, title)
     return target
 
 

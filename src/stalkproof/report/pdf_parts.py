@@ -6,8 +6,9 @@ process; the parts are joined in order with pypdf. Page numbers need the total, 
 so the running header and "page X of Y" footer are laid out afterwards as a document of empty pages that
 has nothing but those marks, and each of its pages is drawn over the matching joined page.
 
-The join keeps text, fonts and links of each part; it does not keep the parts' tag trees (pypdf does not
-merge structure trees), so the parts are written untagged.
+Each part is laid out tagged (a structure tree of headings, paragraphs, lists and tables for screen
+readers); the trees are taken out in the worker and joined under one Document element (see pdf_tags.py).
+The page marks are drawn as artifacts, outside the tree, as running headers should be.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import io
 import multiprocessing
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
 import jinja2
@@ -28,12 +30,23 @@ from pypdf.generic import (
     PdfObject,
 )
 
+from stalkproof.report.pdf_tags import PartTags, join_tags, tagging_finisher
 from stalkproof.report.weasy import weasyprint
 
 TEMPLATES = Path(__file__).with_name("templates")
 LOCAL_SCHEMES = frozenset({"file", "data"})
 WORKERS = 2
 MARK = NameObject("/StalkproofPageMarks")
+# Tagged as PDF 1.7: WeasyPrint would add a PDF 2.0 namespace to the tree when no version is given.
+PDF_VERSION = "1.7"
+
+
+@dataclass(frozen=True)
+class Part:
+    """A part laid out: its PDF without its tag tree, and the tag tree on its own."""
+
+    pdf: bytes
+    tags: PartTags
 
 
 class LocalOnlyFetcher(weasyprint.URLFetcher):  # type: ignore[misc]
@@ -43,34 +56,43 @@ class LocalOnlyFetcher(weasyprint.URLFetcher):  # type: ignore[misc]
         super().__init__(allowed_protocols=LOCAL_SCHEMES, allow_redirects=False)
 
 
-def part_pdf(html: str, stylesheet: str = "pack.css") -> bytes:
-    """One part laid out and written as PDF bytes (a worker's job: WeasyPrint documents do not pickle)."""
+def part_pdf(html: str, index: int = 0, stylesheet: str = "pack.css") -> Part:
+    """Part number `index` laid out and written as PDF bytes, tagged (a worker's job: WeasyPrint documents
+    do not pickle)."""
     document = weasyprint.HTML(string=html, base_url=str(TEMPLATES), url_fetcher=LocalOnlyFetcher())
     css = weasyprint.CSS(filename=str(TEMPLATES / stylesheet), url_fetcher=LocalOnlyFetcher())
-    data: bytes = document.render(stylesheets=[css]).write_pdf()
-    return data
+    found: list[PartTags] = []
+    data: bytes = document.render(stylesheets=[css]).write_pdf(
+        pdf_tags=True, pdf_version=PDF_VERSION, finisher=tagging_finisher(index, found)
+    )
+    return Part(data, found[0])
 
 
-def render_parts(htmls: Sequence[str], workers: int = WORKERS) -> list[bytes]:
+def render_parts(htmls: Sequence[str], workers: int = WORKERS) -> list[Part]:
     """Each part's PDF, in the order given. Parts go to worker processes only when there are several:
     starting a worker costs about a second, more than a short pack takes to lay out."""
     if len(htmls) <= 1 or workers <= 1:
-        return [part_pdf(html) for html in htmls]
+        return [part_pdf(html, index) for index, html in enumerate(htmls)]
     # Started fresh ("spawn"): a forked copy of a process holding an open vault would share its state.
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
         # The biggest parts go first so that neither core is left with a long one at the end.
         order = sorted(range(len(htmls)), key=lambda index: -len(htmls[index]))
-        futures = {index: pool.submit(part_pdf, htmls[index]) for index in order}
+        futures = {index: pool.submit(part_pdf, htmls[index], index) for index in order}
         return [futures[index].result() for index in range(len(htmls))]
 
 
-def join_with_marks(parts: Sequence[bytes], reference: str, target: Path) -> int:
-    """Join the parts into `target` with the case reference and "page X of Y" on every page; the page
-    count is returned."""
+def join_with_marks(
+    parts: Sequence[Part], reference: str, target: Path, title: str | None = None, lang: str = "en"
+) -> int:
+    """Join the parts into `target`, tagged, with the case reference and "page X of Y" on every page; the
+    page count is returned. `title` is the document title a reader's window shows (else the reference)."""
     writer = PdfWriter()
-    for data in parts:
-        writer.append(PdfReader(io.BytesIO(data)))
+    starts = []
+    for part in parts:
+        starts.append(len(writer.pages))
+        writer.append(PdfReader(io.BytesIO(part.pdf)))
+    join_tags(writer, [part.tags for part in parts], starts, title or reference, lang)
     wide = [float(page.mediabox.width) > float(page.mediabox.height) for page in writer.pages]
     marks = PdfReader(io.BytesIO(_marks_pdf(reference, wide)))
     if len(marks.pages) != len(writer.pages):

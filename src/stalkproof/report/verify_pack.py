@@ -20,6 +20,7 @@ from cryptography.hazmat.primitives.serialization import load_pem_public_key
 
 from stalkproof.evidence.redaction import RedactionSource, redaction_source
 from stalkproof.report.bundle import layout
+from stalkproof.report.verify_timestamps import TimestampResult, check_timestamps
 from stalkproof.vault.checkpoint import checkpoint_message
 from stalkproof.vault.ledger import Entry, payload_hash
 from stalkproof.vault.merkle import verify_inclusion
@@ -37,6 +38,8 @@ class Problem:
 @dataclass
 class PackCheck:
     problems: list[Problem] = field(default_factory=list)
+    # Every RFC 3161 receipt the pack holds, checked or not; empty when it has none (not a problem).
+    timestamps: list[TimestampResult] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -44,6 +47,14 @@ class PackCheck:
 
     def add(self, kind: str, file: str, detail: str) -> None:
         self.problems.append(Problem(kind, file, detail))
+
+    def to_json(self) -> dict[str, Any]:
+        """`pack verify --json`: `ok` and `problems` as before, plus `timestamps`."""
+        return {
+            "ok": self.ok,
+            "problems": [{"kind": p.kind, "file": p.file, "detail": p.detail} for p in self.problems],
+            "timestamps": [stamp.to_json() for stamp in self.timestamps],
+        }
 
 
 class _Unreadable(Exception):
@@ -64,6 +75,8 @@ def verify_pack(folder: Path) -> PackCheck:
         return check
     _check_manifest_files(manifest, actual, folder, check)
     _check_exhibits(folder, key, manifest, actual, check)
+    vault_id = manifest.get("vault_id")
+    check.timestamps = check_timestamps(folder, key, str(vault_id) if vault_id else None, check.add)
     return check
 
 

@@ -2,12 +2,15 @@
 
 The operating system drops the lock when the holder dies, even by SIGKILL, so a crash never leaves the
 vault locked. Opening a vault takes it briefly too, to settle what a crashed writer left.
+Within one process (the web app serves requests on several threads) a re-entrant thread lock comes first,
+so two threads never share the file lock's depth count.
 """
 
 from __future__ import annotations
 
 import fcntl
 import os
+import threading
 import time
 from pathlib import Path
 from types import TracebackType
@@ -23,10 +26,17 @@ class WriterLock:
         self.timeout = timeout
         self._fd: int | None = None
         self._depth = 0
+        self._thread_lock = threading.RLock()
 
     def __enter__(self) -> WriterLock:
-        if self._depth == 0:
-            self._fd = self._acquire()
+        if not self._thread_lock.acquire(timeout=self.timeout):
+            raise VaultBusyError("This vault is busy saving something else. Wait a moment, then try again.")
+        try:
+            if self._depth == 0:
+                self._fd = self._acquire()
+        except BaseException:
+            self._thread_lock.release()
+            raise
         self._depth += 1
         return self
 
@@ -38,6 +48,7 @@ class WriterLock:
             fcntl.flock(self._fd, fcntl.LOCK_UN)
             os.close(self._fd)
             self._fd = None
+        self._thread_lock.release()
 
     def _acquire(self) -> int:
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)

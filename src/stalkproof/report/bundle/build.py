@@ -29,6 +29,7 @@ from stalkproof.report.bundle.proofs import (
     write_ledger_extract,
     write_proofs,
 )
+from stalkproof.report.bundle.timestamps import PackedTimestamp, write_timestamps
 from stalkproof.report.exhibit_entries import ExhibitEntry
 from stalkproof.report.selection import PackSelection
 from stalkproof.vault.schema import cases
@@ -36,6 +37,9 @@ from stalkproof.vault.vault import Vault
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 RenderPdf = Callable[..., Path]
+# More files for the pack (e.g. the CASE/UCO graph), written from its exhibits and chronology before the
+# manifest is made, so the manifest lists and signs them.
+ExtraFiles = Callable[[Path, list[ExhibitEntry], list[dict[str, Any]]], None]
 
 
 @dataclass(frozen=True)
@@ -54,12 +58,13 @@ def build_pack(
     selection: PackSelection,
     *,
     render_pdf: RenderPdf | None = None,
+    extra_files: ExtraFiles | None = None,
 ) -> PackResult:
     _check_target(out_dir)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", suffix=".partial", dir=out_dir.parent))
     try:
-        result = _build_into(vault, case_id, staging, selection, render_pdf)
+        result = _build_into(vault, case_id, staging, selection, render_pdf, extra_files)
         _move_into_place(staging, out_dir)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
@@ -80,7 +85,12 @@ def _move_into_place(staging: Path, out_dir: Path) -> None:
 
 
 def _build_into(
-    vault: Vault, case_id: str, folder: Path, selection: PackSelection, render_pdf: RenderPdf | None
+    vault: Vault,
+    case_id: str,
+    folder: Path,
+    selection: PackSelection,
+    render_pdf: RenderPdf | None,
+    extra_files: ExtraFiles | None,
 ) -> PackResult:
     case = _case(vault, case_id)
     checkpoint = latest_checkpoint(vault)
@@ -92,13 +102,19 @@ def _build_into(
     with vault.read() as connection:
         events = chronology(connection, case_id, selection, packed)
     write_chronology(folder, events, layout.CHRONOLOGY_CSV, layout.CHRONOLOGY_JSON)
+    if extra_files:
+        extra_files(folder, entries, events)
     write_ledger_extract(folder / layout.LEDGER_EXTRACT, redacted.conceal(anchored))
     write_checkpoint(folder / layout.CHECKPOINT, checkpoint, vault.header.vault_id)
-    write_proofs(folder / layout.PROOFS, checkpoint, anchored, ledger_leaves(vault, checkpoint.tree_size))
+    leaves = ledger_leaves(vault, checkpoint.tree_size)
+    write_proofs(folder / layout.PROOFS, checkpoint, anchored, leaves)
+    stamps = write_timestamps(vault, folder, checkpoint, leaves)
     (folder / layout.PUBLIC_KEY).write_bytes(public_key_pem(vault.header.signing_public_key))
     pdf = render_pdf(vault, case_id, selection, folder / layout.PDF, entries) if render_pdf else None
     created = now_iso()
-    _write_verify_text(folder, case["reference"], created, vault.header.signing_public_key, pdf is not None)
+    _write_verify_text(
+        folder, case["reference"], created, vault.header.signing_public_key, pdf is not None, stamps
+    )
     header = {
         "format": layout.FORMAT,
         "case_reference": case["reference"],
@@ -125,7 +141,14 @@ def _case(vault: Vault, case_id: str) -> dict[str, Any]:
     return data
 
 
-def _write_verify_text(folder: Path, reference: str, created: str, public_key: str, has_pdf: bool) -> None:
+def _write_verify_text(
+    folder: Path,
+    reference: str,
+    created: str,
+    public_key: str,
+    has_pdf: bool,
+    stamps: list[PackedTimestamp],
+) -> None:
     environment = Environment(
         loader=FileSystemLoader(TEMPLATES),
         autoescape=select_autoescape(["html", "xml"]),
@@ -138,5 +161,6 @@ def _write_verify_text(folder: Path, reference: str, created: str, public_key: s
         version=__version__,
         public_key_sha256=hashlib.sha256(bytes.fromhex(public_key)).hexdigest(),
         has_pdf=has_pdf,
+        timestamps=[asdict(stamp) for stamp in stamps],
     )
     (folder / layout.VERIFY).write_text(text, encoding="utf-8")

@@ -13,10 +13,14 @@ from sqlalchemy import Connection
 from stalkproof.analysis.event_flags import flags_for_rows
 from stalkproof.analysis.flags import Flagger
 from stalkproof.analysis.load import WhoIsWho
-from stalkproof.evidence.events import TimelineFilter, decode_list, timeline
+from stalkproof.evidence.events import TimelineFilter, event_record, timeline
 from stalkproof.evidence.time import parse_when
 from stalkproof.report.selection import PackSelection
 
+JSON_FIELDS = (
+    "id", "label", "occurred_at", "occurred_local", "zone", "precision", "channel", "kind", "from", "text",
+    "flags", "exhibits", "source",
+)  # fmt: skip
 CSV_FIELDS = (
     "id", "label", "occurred_at", "occurred_local", "zone", "precision", "channel", "kind", "from", "text",
     "flags", "exhibits", "source_file", "source_line", "source_sha256",
@@ -48,26 +52,18 @@ def chronology(
 
 
 def _event(row: Mapping[str, Any], found: list[Any], packed_refs: Collection[str] | None) -> dict[str, Any]:
-    locator = json.loads(row["locator"]) if row["locator"] else {}
-    refs = decode_list(row["exhibit_refs"])
+    record = event_record(row)
+    refs = record["exhibits"]
     if packed_refs is not None:
         refs = [ref for ref in refs if ref in packed_refs]
-    sender = f"{row['sender_platform']}:{row['sender_identifier']}" if row["sender_platform"] else None
-    return {
-        "id": row["entry_id"],
-        "label": f"D{row['number']}" if row["number"] else None,
-        "occurred_at": row["occurred_at"],
-        "occurred_local": row["occurred_local"],
-        "zone": row["occurred_zone"],
-        "precision": row["precision"],
-        "channel": row["channel"],
-        "kind": row["kind"],
-        "from": sender,
-        "text": row["text"],
+    # The pack says "from" where `events --json` says "sender"; the field names are part of the pack format.
+    named = {
+        **record,
+        "from": record["sender"],
         "flags": sorted({flag.label for flag in found}),
         "exhibits": refs,
-        "source": {"file": locator.get("file"), "line": locator.get("line"), "sha256": row["raw_sha256"]},
     }
+    return {name: named[name] for name in JSON_FIELDS}
 
 
 def write_chronology(folder: Path, events: list[dict[str, Any]], csv_name: str, json_name: str) -> None:

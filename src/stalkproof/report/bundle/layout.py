@@ -20,6 +20,8 @@ VERIFY = "VERIFY.txt"
 MANIFEST = "manifest.json"
 SIGNATURE = "manifest.sig"
 SUMS = "SHA256SUMS"
+TIMESTAMPS = "timestamps"
+TIMESTAMP_INDEX = f"{TIMESTAMPS}/index.json"
 
 # Files the manifest cannot list: itself, its signature, and the checksum list made after both.
 NOT_IN_MANIFEST = frozenset({MANIFEST, SIGNATURE, SUMS})
@@ -33,6 +35,17 @@ def exhibit_path(ref: str, original_name: str | None) -> str:
     name = f"{ref}-{original_name}" if original_name else ref
     cleaned = _UNSAFE.sub("_", name).strip(" .") or "exhibit"
     return f"{EXHIBITS}/{cleaned}"
+
+
+def timestamp_path(seq: int, copy: int, suffix: str) -> str:
+    """`timestamps/checkpoint-<seq>.<suffix>`; a second receipt for the same checkpoint gets `-2`."""
+    base = f"checkpoint-{seq}" if copy == 1 else f"checkpoint-{seq}-{copy}"
+    return f"{TIMESTAMPS}/{base}.{suffix}"
+
+
+def tsa_certificate_path(name: str) -> str:
+    cleaned = _UNSAFE.sub("_", name).replace(" ", "_").strip(" .") or "authority"
+    return f"{TIMESTAMPS}/tsa-{cleaned}.pem"
 
 
 def file_sha256(path: Path) -> str:
