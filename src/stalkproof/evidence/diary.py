@@ -8,14 +8,16 @@ disclosed); it blanks the text of every version and leaves a ledgered record tha
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, func, select, update
 
 from stalkproof.errors import InputError, NotFoundError
 from stalkproof.evidence.events import EventDraft, Lineage, decode_list, event_row, newest_versions
-from stalkproof.evidence.exhibits import find_exhibit
+from stalkproof.evidence.exhibits import ExhibitDetails, find_exhibit, store_exhibit
 from stalkproof.evidence.ids import find_by_prefix
 from stalkproof.evidence.time import Moment
 from stalkproof.evidence.vocabulary import check_behaviours
@@ -25,6 +27,8 @@ from stalkproof.vault.vault import Vault, Writer
 DIARY = "diary"
 _NUMBER = re.compile(r"^[Dd]?(\d+)$")
 # What a redaction blanks: everything the person wrote. When and that it happened stay on record.
+# Files that arrive with an entry (from the web page): each becomes an exhibit in the same transaction.
+NewFiles = Sequence[tuple[Path, ExhibitDetails]]
 REDACTED_FIELDS = (
     "text",
     "text_normalised",
@@ -81,8 +85,10 @@ def diary_draft(moment: Moment, what: str, **details: Any) -> EventDraft:
     return replace(draft, behaviours=check_behaviours(list(draft.behaviours)))
 
 
-def add_entry(vault: Vault, case_id: str, draft: EventDraft) -> DiaryVersion:
+def add_entry(vault: Vault, case_id: str, draft: EventDraft, files: NewFiles = ()) -> DiaryVersion:
+    """`files` are kept as new exhibits and linked to the entry; if any cannot be kept, nothing is saved."""
     with vault.write() as writer:
+        draft = _attach(writer, case_id, draft, files)
         _check_exhibits(writer.connection, case_id, draft)
         number = _next_number(writer.connection, case_id)
         row = event_row(draft, case_id, writer.recorder.now, Lineage(number=number))
@@ -91,10 +97,16 @@ def add_entry(vault: Vault, case_id: str, draft: EventDraft) -> DiaryVersion:
 
 
 def amend_entry(
-    vault: Vault, case_id: str, text: str, changes: dict[str, Any], note: str | None
+    vault: Vault,
+    case_id: str,
+    text: str,
+    changes: dict[str, Any],
+    note: str | None,
+    files: NewFiles = (),
 ) -> DiaryVersion:
-    """A new version with `changes` applied to the newest one. Fields not named are carried over."""
-    if not changes:
+    """A new version with `changes` applied to the newest one. Fields not named are carried over.
+    `files` are kept as new exhibits and linked to the new version, in the same transaction."""
+    if not changes and not files:
         raise InputError("Nothing to change: give at least one of --when, --what, --where, --behaviour, ….")
     if "behaviours" in changes:
         changes["behaviours"] = check_behaviours(list(changes["behaviours"]))
@@ -102,7 +114,7 @@ def amend_entry(
         current = _newest(writer.connection, case_id, text)
         if current.row["redacted"]:
             raise InputError(f"Entry D{current.number} was withdrawn (redacted) and cannot be amended.")
-        draft = replace(_draft_from_row(current.row), **changes)
+        draft = _attach(writer, case_id, replace(_draft_from_row(current.row), **changes), files)
         _check_exhibits(writer.connection, case_id, draft)
         lineage = Lineage(current.entry_id, current.version + 1, current.row["id"], current.number, note)
         row = event_row(draft, case_id, writer.recorder.now, lineage)
@@ -176,6 +188,13 @@ def _entry_id(connection: Connection, case_id: str, text: str) -> str:
 def _next_number(connection: Connection, case_id: str) -> int:
     query = select(func.max(events.c.number)).where(events.c.case_id == case_id, events.c.kind == DIARY)
     return int(connection.execute(query).scalar() or 0) + 1
+
+
+def _attach(writer: Writer, case_id: str, draft: EventDraft, files: NewFiles) -> EventDraft:
+    if not files:
+        return draft
+    kept = [store_exhibit(writer, case_id, path, details) for path, details in files]
+    return replace(draft, exhibit_refs=[*draft.exhibit_refs, *(exhibit.ref for exhibit in kept)])
 
 
 def _check_exhibits(connection: Connection, case_id: str, draft: EventDraft) -> None:

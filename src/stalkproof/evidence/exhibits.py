@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 import mimetypes
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import BinaryIO
 
@@ -116,6 +116,16 @@ def list_exhibits(vault: Vault, case_id: str) -> list[Exhibit]:
             .order_by(exhibits.c.created_at, exhibits.c.ref)
         ).all()
     return [_exhibit(dict(row._mapping)) for row in rows]
+
+
+def capture_details(vault: Vault, case_id: str) -> dict[str, ExhibitDetails]:
+    """What the person said about how each exhibit was captured, by exhibit id."""
+    names = [item.name for item in fields(ExhibitDetails)]
+    with vault.read() as connection:
+        rows = connection.execute(select(exhibits).where(exhibits.c.case_id == case_id)).all()
+    return {
+        str(row.id): ExhibitDetails(**{name: _text(row._mapping[name]) for name in names}) for row in rows
+    }
 
 
 def find_exhibit(connection: Connection, case_id: str, text: str) -> Exhibit:

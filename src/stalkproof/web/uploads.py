@@ -15,7 +15,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path, PurePosixPath, PureWindowsPath
 
-from fastapi import UploadFile
+from starlette.datastructures import UploadFile
 
 from stalkproof.errors import InputError
 from stalkproof.web.config import DEFAULT_UPLOAD_LIMIT
