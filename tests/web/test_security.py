@@ -168,3 +168,12 @@ def test_the_cookie_is_for_this_run_only(
     other = TestClient(create_app(WebConfig(vault=new_vault_path), other_run, extra_hosts={"testserver"}))
     other.cookies.set(COOKIE_NAME, session.cookie_value)
     assert other.get("/").status_code == 403
+
+
+def test_text_from_the_evidence_is_escaped(client: TestClient, session: LocalSession) -> None:
+    entered(client, session)
+    client.post("/unlock", data={"passphrase": PASSPHRASE, "csrf_token": session.csrf_token})
+    client.post("/cases", data={"name": "<script>alert(1)</script>", "csrf_token": session.csrf_token})
+    page = client.get("/cases").text
+    assert "<script>alert(1)</script>" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page

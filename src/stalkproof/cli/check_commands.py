@@ -21,11 +21,11 @@ from stalkproof.cli.common import (
     opened_case,
     out,
 )
-from stalkproof.digital.findings import CheckReport, Level, Verdict, level_rank
+from stalkproof.digital.findings import CheckReport, Verdict
 from stalkproof.digital.indicators.store import load_indicators
 from stalkproof.digital.indicators.update import ECHAP_URL, current_lists, update_echap
+from stalkproof.digital.saving import save_report
 from stalkproof.errors import InputError
-from stalkproof.evidence.findings import FindingNote, save_check
 from stalkproof.vault.files import atomic_write
 
 device_app = typer.Typer(help="Check a phone for stalkerware and tracking apps (from a copy of it).")
@@ -59,8 +59,6 @@ KeepInputsOption = Annotated[
     bool,
     typer.Option("--keep-inputs", help="With --save: also keep the files that were checked as exhibits."),
 ]
-
-_SAVED_FROM: Level = "low"  # informational notes stay in the saved report but are not put on the timeline
 
 
 def _finish(
@@ -107,14 +105,9 @@ def _write_outputs(report: CheckReport, data: dict[str, Any], out_dir: Path) -> 
 def _save(
     report: CheckReport, data: dict[str, Any], keep_inputs: bool, vault: Path | None, case: str | None
 ) -> dict[str, Any]:
-    notes = [
-        FindingNote(alert.level, alert.message, {"alert": alert.to_json()})
-        for alert in report.sorted_alerts()
-        if level_rank(alert.level) >= level_rank(_SAVED_FROM)
-    ]
     inputs = [Path(item.path) for item in report.inputs] if keep_inputs else []
     with opened_case(vault, case) as (opened_vault, chosen):
-        saved = save_check(opened_vault, chosen.id, report.check, data, notes, inputs)
+        saved = save_report(opened_vault, chosen.id, report, data, inputs)
     return saved.to_json()
 
 

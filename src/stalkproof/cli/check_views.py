@@ -9,28 +9,29 @@ from rich.table import Table
 
 from stalkproof.cli.common import out
 from stalkproof.digital.findings import Alert, CheckReport, Verdict
+from stalkproof.digital.report_view import report_view
 
 _STYLE = {"critical": "bold red", "high": "red", "medium": "yellow", "low": "cyan", "informational": "dim"}
 
 
 def show_report(report: CheckReport, verdict: Verdict | None = None) -> None:
     """`verdict` replaces the report's own where a check words its verdict itself (accounts)."""
-    verdict = verdict or report.verdict()
-    out.print(Panel(f"[bold]{escape(verdict.headline)}[/bold]\n\n{escape(verdict.how_sure)}", expand=False))
-    if verdict.safety:
-        out.print(Panel(escape(verdict.safety), title="Before you change anything", border_style="red"))
-    for alert in report.sorted_alerts():
+    view = report_view(report, verdict)
+    out.print(Panel(f"[bold]{escape(view.headline)}[/bold]\n\n{escape(view.how_sure)}", expand=False))
+    if view.safety:
+        out.print(Panel(escape(view.safety), title="Before you change anything", border_style="red"))
+    for alert in view.alerts:
         out.print(_alert_panel(alert))
-    if report.checked:
+    if view.checked:
         out.print("[bold]What was checked[/bold]")
-        for item in report.checked:
+        for item in view.checked:
             out.print(f"  • {escape(item)}")
     out.print("[bold]What was not checked[/bold]")
-    for item in verdict.not_checked:
+    for item in view.not_checked:
         out.print(f"  • {escape(item)}")
-    out.print(f"[bold]Next step:[/bold] {escape(verdict.next_step)}")
-    if report.indicator_sources:
-        out.print(f"[dim]Indicator lists: {escape(', '.join(report.indicator_sources))}[/dim]")
+    out.print(f"[bold]Next step:[/bold] {escape(view.next_step)}")
+    if view.indicator_sources:
+        out.print(f"[dim]Indicator lists: {escape(', '.join(view.indicator_sources))}[/dim]")
 
 
 def _alert_panel(alert: Alert) -> Panel:

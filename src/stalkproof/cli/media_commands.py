@@ -16,9 +16,17 @@ from stalkproof.cli.common import CaseOption, JsonOption, VaultOption, console, 
 from stalkproof.digital.media.exiftool import ExifTool
 from stalkproof.digital.media.scan import ScanResult, scan_paths
 from stalkproof.digital.media.strip import StripResult, strip_paths
+from stalkproof.digital.media.summary import (
+    names_places,
+    revealing,
+    scan_summary,
+    share_advice,
+    shown_in_detail,
+    telling,
+)
 from stalkproof.digital.media.wording import load_wording
+from stalkproof.digital.saving import save_media_scan
 from stalkproof.errors import InputError
-from stalkproof.evidence.findings import FindingNote, save_check
 
 media_app = typer.Typer(
     help="Location and identity details in photos, videos and documents: find them, and make clean copies.",
@@ -28,7 +36,6 @@ media_app = typer.Typer(
 PathsArgument = Annotated[
     list[Path], typer.Argument(help="Files or folders (folders are read with everything inside them).")
 ]
-SHOWN_IN_DETAIL = 20
 
 
 @media_app.command("scan")
@@ -76,20 +83,8 @@ def _save_scan(
 ) -> None:
     """Files that reveal a place or a person become exhibits; what each reveals becomes a finding event.
     (The scan's JSON stays a list, as the contract says, so this reports on stderr.)"""
-    revealing = [result for result in results if result.reveals_location or result.reveals_identity]
-    notes = [
-        FindingNote(
-            "medium" if result.reveals_location else "low",
-            f"{result.path.name}: {result.findings[0] if result.findings else 'metadata found'}",
-            {"path": str(result.path), "sha256": result.sha256},
-        )
-        for result in revealing
-    ]
     with opened_case(vault, case) as (opened_vault, chosen):
-        saved = save_check(
-            opened_vault, chosen.id, "media", {"check": "media", "results": data}, notes,
-            [result.path for result in revealing],
-        )  # fmt: skip
+        saved = save_media_scan(opened_vault, chosen.id, results, data)
     console.print(
         f"Saved in your case: report {saved.report_ref}, {len(saved.input_refs)} file(s) kept as exhibits, "
         f"{len(saved.event_ids)} finding(s) on the timeline."
@@ -184,17 +179,15 @@ def _show_scan(results: list[ScanResult], evidence: bool) -> None:
         return
     if len(results) > 1:
         out.print(_scan_table(results))
-        out.print(_scan_summary(results), soft_wrap=True)
-    telling = [
-        result for result in results if result.reveals_location or result.reveals_identity or result.error
-    ]
-    shown = results if len(results) == 1 else telling[:SHOWN_IN_DETAIL]
+        out.print(scan_summary(results), soft_wrap=True)
+    shown = shown_in_detail(results)
     for result in shown:
         _show_one(result, evidence, single=len(results) == 1)
-    if len(shown) < len(telling):
-        out.print(f"\n... and {len(telling) - len(shown):,} more: run with --json to see every file.")
+    told = len(telling(results))
+    if len(shown) < told:
+        out.print(f"\n... and {told - len(shown):,} more: run with --json to see every file.")
     _advice(results, evidence)
-    if any(spot.place for result in results for spot in result.locations):
+    if names_places(results):
         out.print("\n" + load_wording().places.credit, markup=False, soft_wrap=True)
 
 
@@ -213,19 +206,6 @@ def _scan_table(results: list[ScanResult]) -> Table:
     return table
 
 
-def _scan_summary(results: list[ScanResult]) -> str:
-    located = sum(result.reveals_location for result in results)
-    named = sum(result.reveals_identity for result in results)
-    damaged = sum(result.error is not None for result in results)
-    unread = sum(result.format is None and result.error is None for result in results)
-    parts = [f"{located:,} of {len(results):,} files record a place", f"{named:,} name a person or device"]
-    if damaged:
-        parts.append(f"{damaged:,} could not be read")
-    if unread:
-        parts.append(f"{unread:,} are of a kind stalkproof does not read")
-    return "; ".join(parts) + "."
-
-
 def _show_one(result: ScanResult, evidence: bool, single: bool) -> None:
     kind = result.format or "unknown kind"
     out.print(f"\n{result.path} ({kind})", markup=False, soft_wrap=True)
@@ -242,16 +222,14 @@ def _show_one(result: ScanResult, evidence: bool, single: bool) -> None:
 
 
 def _advice(results: list[ScanResult], evidence: bool) -> None:
-    advice = load_wording().advice
-    revealing = [result for result in results if result.reveals_location or result.reveals_identity]
     if evidence:
         target = results[0].path if len(results) == 1 else "FILE"
-        out.print("\n" + advice.evidence.format(path=target), markup=False, soft_wrap=True)
+        out.print("\n" + load_wording().advice.evidence.format(path=target), markup=False, soft_wrap=True)
         return
-    if revealing:
-        noun = load_wording().kind_of(revealing[0].format) if len(revealing) == 1 else "file"
-        target = revealing[0].path if len(revealing) == 1 else "PATH"
-        out.print("\n" + advice.share.format(noun=noun, path=target), markup=False, soft_wrap=True)
+    found = revealing(results)
+    advice = share_advice(results, path=found[0].path if len(found) == 1 else "PATH")
+    if advice:
+        out.print("\n" + advice, markup=False, soft_wrap=True)
 
 
 def _show_strip(results: list[StripResult], out_dir: Path) -> None:

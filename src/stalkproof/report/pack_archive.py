@@ -96,7 +96,8 @@ def _check_member(info: zipfile.ZipInfo, limits: UnzipLimits) -> None:
         raise InputError(
             "This zip holds a link to another file, which a pack never does, so it was not opened."
         )
-    if mode and not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
+    # Zips made on Windows often carry no file type at all: only a type that is set can be refused.
+    if stat.S_IFMT(mode) not in (0, stat.S_IFREG, stat.S_IFDIR):
         raise InputError("This zip holds something that is not an ordinary file, so it was not opened.")
     if info.flag_bits & 0x1:
         raise InputError("This zip is protected with a password. Zip the pack again without one.")

@@ -20,6 +20,8 @@ TEMPLATES = Path(__file__).parent / "templates"
 APP_TITLE = "stalkproof"
 
 templates = Jinja2Templates(directory=TEMPLATES)
+# Starlette escapes only *.html names; ours end in .html.j2 and show text people and stalkers wrote.
+templates.env.autoescape = True
 templates.env.trim_blocks = True
 templates.env.lstrip_blocks = True
 

@@ -58,6 +58,7 @@ class Findings(_Data):
 
 class Advice(_Data):
     share: str
+    share_here: str  # on a page that offers the cleaned copy itself
     evidence: str
 
 
