@@ -12,16 +12,10 @@ from rich.table import Table
 
 from stalkproof.cli.common import JsonOption, emit, out
 from stalkproof.errors import InputError, NotFoundError
+from stalkproof.guide.listing import alert_note, grouped
 from stalkproof.guide.pages import Page, find_page, load_pages
 from stalkproof.guide.referrals import NEEDS, Service, referrals_for
 from stalkproof.guide.search import search
-
-ALERTS = {
-    "yes": "Some steps on this page could alert the person stalking you: read that section first.",
-    "some": "A few steps on this page could alert the person stalking you: see that section.",
-    "no": "Reading this page does not alert anyone.",
-}
-GROUP_ORDER = ("basics", "risk", "help", "safety", "evidence", "police", "law", "digital", "advisers")
 
 
 def guide(
@@ -60,21 +54,13 @@ def _not_found(topic: str) -> str:
     return f"There is no guide page or topic called '{topic}'" + hint
 
 
-def _group_rank(topic: str) -> int:
-    # The order someone new to this usually needs things in; other topics follow.
-    return GROUP_ORDER.index(topic) if topic in GROUP_ORDER else len(GROUP_ORDER)
-
-
 def _page_json(page: Page) -> dict[str, Any]:
     return page.model_dump(mode="json", exclude={"body"}) | {"topic": page.topic}
 
 
 def _list(pages: tuple[Page, ...] | list[Page], as_json: bool) -> None:
     def show() -> None:
-        groups: dict[str, list[Page]] = {}
-        for page in sorted(pages, key=lambda page: _group_rank(page.topic)):
-            groups.setdefault(page.topic, []).append(page)
-        for name, members in groups.items():
+        for name, members in grouped(pages).items():
             table = Table("page", "what it covers", title=name.capitalize(), title_justify="left")
             for page in members:
                 table.add_row(page.id, escape(page.summary))
@@ -86,7 +72,7 @@ def _list(pages: tuple[Page, ...] | list[Page], as_json: bool) -> None:
 
 def _show_page(page: Page) -> None:
     out.print(Markdown(f"# {page.title}"))
-    out.print(f"[italic]{ALERTS[page.alerts_stalker]}[/italic]")
+    out.print(f"[italic]{alert_note(page)}[/italic]")
     out.print(Markdown(page.body))
     sources = "; ".join(f"{source.title} ({source.url})" for source in page.sources)
     out.print(f"\nSources: {sources}", markup=False)

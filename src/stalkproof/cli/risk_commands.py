@@ -12,18 +12,15 @@ from typing import Annotated, Any
 
 import typer
 
-from stalkproof.analysis.course import analyse_case
 from stalkproof.cli import risk_prompts, risk_views
 from stalkproof.cli.common import CaseOption, JsonOption, VaultOption, console, emit, opened_case
 from stalkproof.errors import InputError
 from stalkproof.risk import store
 from stalkproof.risk.answers import AnswerValue, question_for, read_answers
-from stalkproof.risk.changes import changes
+from stalkproof.risk.case_screening import history_rows, screen_case
 from stalkproof.risk.emergency import check_jurisdiction, table
-from stalkproof.risk.evidence_signals import evidence_signals
 from stalkproof.risk.instrument import Instrument, default_instrument
 from stalkproof.risk.safety_plan import entries_of, plan_json, read_plan_file, save_plan, template
-from stalkproof.risk.screening import screen
 from stalkproof.risk.triage import default_triage, run_triage
 
 risk_app = typer.Typer(
@@ -121,20 +118,9 @@ def risk_screen(
     instrument = default_instrument()
     given = _screen_answers(instrument, answers)
     with opened_case(vault, case) as (opened_vault, chosen):
-        # What the stored evidence shows (threats found, escalation, contact after a stop request…)
-        # goes in beside the answers, each with the events behind it.
-        signals = evidence_signals(analyse_case(opened_vault, chosen.id))
-        result = screen(instrument, given, signals, jurisdiction=code)
-        previous = store.latest(opened_vault, chosen.id, store.SCREENING)
-        saved = store.save_screening(opened_vault, chosen.id, result)
-    changed = None
-    if previous is not None:
-        difference = changes(store.as_screening(previous), result).model_dump(mode="json")
-        changed = {"previous": previous.id, "since": previous.created_at, **difference}
-    data = {**result.model_dump(mode="json"), "id": saved.id, "created_at": saved.created_at}
-    data["changes"] = changed
+        screened = screen_case(opened_vault, chosen.id, instrument, given, code)
     _default_note(code, as_json)
-    emit(as_json, data, lambda: risk_views.show_screening(result, changed))
+    emit(as_json, screened.to_json(), lambda: risk_views.show_screening(screened.result, screened.changed))
 
 
 def _screen_answers(instrument: Instrument, path: Path | None) -> dict[str, AnswerValue]:
@@ -149,19 +135,7 @@ def _screen_answers(instrument: Instrument, path: Path | None) -> dict[str, Answ
 def risk_history(vault: VaultOption = None, case: CaseOption = None, as_json: JsonOption = False) -> None:
     """List this case's saved screenings, oldest first."""
     with opened_case(vault, case) as (opened_vault, chosen):
-        versions = store.history(opened_vault, chosen.id, store.SCREENING)
-    rows = [
-        {
-            "id": v.id,
-            "version": v.version,
-            "created_at": v.created_at,
-            "level": v.result["level"],
-            "instrument": v.instrument,
-            "instrument_version": v.instrument_version,
-            "supersedes": v.supersedes,
-        }
-        for v in versions
-    ]
+        rows = history_rows(opened_vault, chosen.id)
     emit(as_json, rows, lambda: risk_views.show_history(rows))
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -135,6 +135,25 @@ def run_import(
     first = reports[0]
     first.also = reports[1:]
     return first
+
+
+def run_imports(
+    vault: Vault, case_id: str, requests: Sequence[ImportRequest], progress: Progress | None = None
+) -> list[ImportReport]:
+    """Several inputs given together (files uploaded at once). Every one is checked before any is stored,
+    so one bad file among them leaves the vault as it was."""
+    if len(requests) > 1:
+        for request in requests:
+            check_import(vault, request)
+    return [run_import(vault, case_id, request, progress) for request in requests]
+
+
+def check_import(vault: Vault, request: ImportRequest) -> None:
+    """Read the input as an import would, writing nothing. Raises InputError if it cannot be imported."""
+    with open_input(request.path, scratch=vault.store.staging) as inp:
+        chosen = [source_named(request.source)] if request.source else detect_all(inp)
+        for source in chosen:
+            _survey(source, inp, request)
 
 
 def _import_as(

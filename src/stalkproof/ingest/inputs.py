@@ -220,6 +220,12 @@ def _check_zip(infos: list[zipfile.ZipInfo], label: str, path: Path) -> None:
     for info in infos:
         if "\x00" in info.filename:
             raise InputError("this zip has a file name with a NUL character; it is not an export.", label)
+        if _points_outside(info.filename):
+            raise InputError(
+                f"this zip has a file named '{info.filename}' that points outside the zip. Exports made by "
+                "apps never do that, so stalkproof will not read it.",
+                label,
+            )
         if info.file_size > RATIO_CHECK_FROM and info.file_size > MAX_RATIO * max(info.compress_size, 1):
             raise InputError(
                 f"'{info.filename}' would unpack to {info.file_size / 1024**2:,.0f} MiB from "
@@ -227,6 +233,13 @@ def _check_zip(infos: list[zipfile.ZipInfo], label: str, path: Path) -> None:
                 "read it.",
                 label,
             )
+
+
+def _points_outside(name: str) -> bool:
+    """An absolute name, a drive letter or a '..' step: harmless here (members are never extracted), but no
+    genuine export has one, so it marks a crafted file."""
+    parts = name.replace("\\", "/").split("/")
+    return name.startswith(("/", "\\")) or ".." in parts or (len(name) > 1 and name[1] == ":")
 
 
 def _nested(

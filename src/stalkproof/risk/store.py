@@ -16,6 +16,7 @@ from sqlalchemy import Connection, select
 
 from stalkproof.evidence.ids import new_id
 from stalkproof.risk.screening import Screening
+from stalkproof.risk.triage import TriageResult
 from stalkproof.vault.ledger import complete_row
 from stalkproof.vault.schema import assessments
 from stalkproof.vault.vault import Vault
@@ -80,6 +81,12 @@ def latest(vault: Vault, case_id: str, kind: str) -> StoredAssessment | None:
 def save_screening(vault: Vault, case_id: str, screening: Screening) -> StoredAssessment:
     return save_assessment(
         vault, case_id, SCREENING, screening.model_dump(mode="json"), screening.instrument, screening.version
+    )
+
+
+def save_triage(vault: Vault, case_id: str, triage: TriageResult) -> StoredAssessment:
+    return save_assessment(
+        vault, case_id, TRIAGE, triage.model_dump(mode="json"), triage.triage, triage.version
     )
 
 

@@ -54,8 +54,14 @@ def _save(upload: UploadFile, folder: Path, index: int, limit: int) -> Path:
             written += len(chunk)
             if written > limit:
                 raise InputError(
-                    f"{name} is larger than {limit // 1024**2} MB, which is too big to upload here. "
+                    f"{name} is larger than {_size(limit)}, which is too big to upload here. "
                     "Use the command line (stalkproof import) for very large files."
                 )
             sink.write(chunk)
     return target
+
+
+def _size(limit: int) -> str:
+    if limit >= 1024**2:
+        return f"{-(-limit // 1024**2)} MB"
+    return f"{-(-limit // 1024)} KB"
