@@ -3,10 +3,31 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
+
+from sqlalchemy import Connection
 
 from stalkproof.analysis.flags import Flag, Flagger
 from stalkproof.analysis.load import WhoIsWho
+from stalkproof.evidence.events import TimelineFilter, timeline_columns
+
+# What flagging a row reads (see flags_for_rows).
+FLAGGED_COLUMNS = (
+    "entry_id",
+    "kind",
+    "text",
+    "text_normalised",
+    "sender_account_id",
+    "parties",
+    "behaviours",
+)
+
+
+@dataclass(frozen=True)
+class FlaggedEvent:
+    entry_id: str
+    flags: tuple[Flag, ...]
 
 
 def flags_for_rows(rows: Iterable[Mapping[str, Any]], who: WhoIsWho, flagger: Flagger) -> list[list[Flag]]:
@@ -47,3 +68,14 @@ def searched_text(row: Mapping[str, Any]) -> tuple[str | None, str]:
     if row.get("text_normalised"):
         return row["text_normalised"], "text_normalised"
     return row["text"], "text"
+
+
+def flagged_events(connection: Connection, case_id: str, flagger: Flagger) -> list[FlaggedEvent]:
+    """Every event of the case whose text raises a flag, in timeline order."""
+    rows = timeline_columns(connection, case_id, TimelineFilter(), FLAGGED_COLUMNS)
+    who = WhoIsWho.of_case(connection, case_id)
+    return [
+        FlaggedEvent(row["entry_id"], tuple(found))
+        for row, found in zip(rows, flags_for_rows(rows, who, flagger), strict=True)
+        if found
+    ]

@@ -17,6 +17,7 @@ from stalkproof.cli import (
     diary_commands,
     event_commands,
     exhibit_commands,
+    flag_commands,
     guide_commands,
     import_commands,
     law_commands,
@@ -44,7 +45,6 @@ app.command("export-key")(vault_commands.export_key)
 app.command("import")(import_commands.import_command)
 app.command("events")(event_commands.events)
 app.command("analyse")(analysis_commands.analyse)
-app.command("flags")(analysis_commands.flags)
 app.command("demo")(demo_command.demo)
 app.command("guide")(guide_commands.guide)
 app.command("referrals")(guide_commands.referrals)
@@ -66,6 +66,7 @@ app.add_typer(check_commands.accounts_app, name="accounts")
 app.add_typer(check_commands.computer_app, name="computer")
 app.add_typer(check_commands.indicators_app, name="indicators")
 app.add_typer(pack_commands.pack_app, name="pack")
+app.add_typer(flag_commands.flags_app, name="flags")
 app.add_typer(timestamp_commands.timestamp_app, name="timestamp")
 
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import orjson
-from sqlalchemy import ColumnElement, Connection, and_, exists, or_, select
+from sqlalchemy import ColumnElement, Connection, Select, and_, exists, func, or_, select
 from sqlalchemy.orm import aliased
 
 from stalkproof.evidence.ids import new_ordered_ids
@@ -184,6 +184,18 @@ class TimelineFilter:
     channel: str | None = None
     kind: str | None = None
     party_id: str | None = None
+    # Words to find in the text (as found, or its search copy); case is ignored for plain letters.
+    words: str | None = None
+
+
+@dataclass(frozen=True)
+class TimelinePage:
+    """One page of the timeline, and how many rows the whole filtered timeline has."""
+
+    rows: list[dict[str, Any]]
+    total: int
+    offset: int
+    limit: int
 
 
 def newest_versions() -> ColumnElement[bool]:
@@ -193,6 +205,96 @@ def newest_versions() -> ColumnElement[bool]:
 
 
 def timeline(connection: Connection, case_id: str, chosen: TimelineFilter) -> list[dict[str, Any]]:
+    """Every row of the filtered timeline, oldest first."""
+    return [dict(row._mapping) for row in connection.execute(_rows_query(case_id, chosen))]
+
+
+def timeline_page(
+    connection: Connection,
+    case_id: str,
+    chosen: TimelineFilter,
+    *,
+    limit: int,
+    offset: int = 0,
+    total: int | None = None,
+) -> TimelinePage:
+    """`limit` rows from `offset` on, in the order `timeline` gives, and the filtered total (counted
+    unless the caller already knows it). A page reads only its own rows, not the whole timeline."""
+    counted = timeline_count(connection, case_id, chosen) if total is None else total
+    from_end = counted - offset - limit
+    if offset > counted // 2 and from_end > -limit:
+        # Late pages are read backwards from the end: skipping rows costs as much as reading them, so
+        # the last page is as quick as the first. The order is exactly reversed (the id breaks every tie).
+        query = _rows_query(case_id, chosen, backwards=True).limit(limit + min(from_end, 0))
+        rows = [dict(row._mapping) for row in connection.execute(query.offset(max(from_end, 0)))][::-1]
+    else:
+        query = _rows_query(case_id, chosen).limit(limit).offset(offset)
+        rows = [dict(row._mapping) for row in connection.execute(query)]
+    return TimelinePage(rows, counted, offset, limit)
+
+
+def timeline_count(connection: Connection, case_id: str, chosen: TimelineFilter) -> int:
+    query = select(func.count()).select_from(events).where(and_(*_conditions(case_id, chosen)))
+    return int(connection.execute(query).scalar_one())
+
+
+def timeline_entry_ids(connection: Connection, case_id: str, chosen: TimelineFilter) -> list[str]:
+    """The entry ids of the filtered timeline, in its order (for narrowing it further outside SQL)."""
+    query = select(events.c.entry_id).where(and_(*_conditions(case_id, chosen))).order_by(*_ORDER)
+    return list(connection.execute(query).scalars())
+
+
+def timeline_columns(
+    connection: Connection, case_id: str, chosen: TimelineFilter, names: Sequence[str]
+) -> list[dict[str, Any]]:
+    """Only these columns of the filtered timeline, in its order: reading a whole large case for one
+    purpose (flagging its texts, say) costs far less without the columns that purpose does not need."""
+    query = select(*(events.c[name] for name in names)).where(and_(*_conditions(case_id, chosen)))
+    return [dict(row) for row in connection.execute(query.order_by(*_ORDER)).mappings()]
+
+
+def timeline_rows_of(connection: Connection, case_id: str, entry_ids: Sequence[str]) -> list[dict[str, Any]]:
+    """The newest rows of these entries, in the order given (entries not in the case are left out)."""
+    if not entry_ids:
+        return []
+    # The case is checked here, not in SQL: given a case condition, SQLite walks the case's time index
+    # instead of looking the few entries up by id.
+    query = _with_sender(
+        select(events).where(events.c.entry_id.in_(list(entry_ids)), newest_versions(), ~events.c.redacted)
+    )
+    found = {
+        row["entry_id"]: dict(row)
+        for row in connection.execute(query).mappings()
+        if row["case_id"] == case_id
+    }
+    return [found[entry_id] for entry_id in entry_ids if entry_id in found]
+
+
+def timeline_choices(connection: Connection, case_id: str) -> tuple[list[str], list[str]]:
+    """The channels and kinds the case's events use, for a filter's choices."""
+    channel_query = select(events.c.channel).where(events.c.case_id == case_id, events.c.channel.is_not(None))
+    kind_query = select(events.c.kind).where(events.c.case_id == case_id)
+    channels = sorted(connection.execute(channel_query.distinct()).scalars())
+    kinds = sorted(connection.execute(kind_query.distinct()).scalars())
+    return channels, kinds
+
+
+_ORDER = (events.c.occurred_at, events.c.number, events.c.id)
+
+
+def _rows_query(case_id: str, chosen: TimelineFilter, backwards: bool = False) -> Select[Any]:
+    order = [column.desc() for column in _ORDER] if backwards else _ORDER
+    return _with_sender(select(events).where(and_(*_conditions(case_id, chosen)))).order_by(*order)
+
+
+def _with_sender(query: Select[Any]) -> Select[Any]:
+    sender = aliased(accounts)
+    return query.add_columns(
+        sender.c.platform.label("sender_platform"), sender.c.identifier.label("sender_identifier")
+    ).outerjoin(sender, sender.c.id == events.c.sender_account_id)
+
+
+def _conditions(case_id: str, chosen: TimelineFilter) -> list[ColumnElement[bool]]:
     conditions: list[ColumnElement[bool]] = [
         events.c.case_id == case_id,
         newest_versions(),
@@ -208,16 +310,16 @@ def timeline(connection: Connection, case_id: str, chosen: TimelineFilter) -> li
         conditions.append(events.c.kind == chosen.kind)
     if chosen.party_id:
         conditions.append(_involves(chosen.party_id))
-    sender = aliased(accounts)
-    query = (
-        select(
-            events, sender.c.platform.label("sender_platform"), sender.c.identifier.label("sender_identifier")
-        )
-        .outerjoin(sender, sender.c.id == events.c.sender_account_id)
-        .where(and_(*conditions))
-        .order_by(events.c.occurred_at, events.c.number, events.c.id)
+    if chosen.words and chosen.words.strip():
+        conditions.append(_mentions(chosen.words.strip()))
+    return conditions
+
+
+def _mentions(words: str) -> ColumnElement[bool]:
+    pattern = "%" + words.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    return or_(
+        events.c.text.ilike(pattern, escape="\\"), events.c.text_normalised.ilike(pattern, escape="\\")
     )
-    return [dict(row._mapping) for row in connection.execute(query)]
 
 
 def _involves(party_id: str) -> ColumnElement[bool]:
