@@ -16,7 +16,7 @@ from stalkproof.cli.common import CaseOption, JsonOption, VaultOption, emit, ope
 from stalkproof.errors import InputError
 from stalkproof.evidence.events import TimelineFilter, event_record, timeline
 from stalkproof.evidence.ids import find_by_prefix
-from stalkproof.evidence.time import parse_when
+from stalkproof.evidence.time import range_end, range_start
 from stalkproof.vault.schema import parties
 
 
@@ -45,8 +45,8 @@ def events(
             else None
         )
         chosen_filter = TimelineFilter(
-            since=_edge(since, "T00:00:00") if since else None,
-            until=_edge(until, "T23:59:59.999999") if until else None,
+            since=range_start(since) if since else None,
+            until=range_end(until) if until else None,
             channel=channel,
             kind=kind,
             party_id=party_id,
@@ -88,12 +88,6 @@ def _write_csv(items: list[dict[str, Any]]) -> None:
             "source_sha256": source["sha256"],
         }
         writer.writerow(["" if flat.get(name) is None else flat[name] for name in CSV_FIELDS])
-
-
-def _edge(text: str, time_of_day: str) -> str:
-    """A date alone means the whole day: from its first moment (--since) or to its last (--until)."""
-    moment = parse_when(text)
-    return parse_when(moment.local + time_of_day).utc if moment.precision == "day" else moment.utc
 
 
 def _show(items: list[dict[str, Any]]) -> None:

@@ -66,3 +66,18 @@ def _zone(name: str) -> tzinfo:
         raise InputError(
             f"'{name}' is not a time zone name. Use one like Europe/London or America/New_York."
         ) from None
+
+
+def range_start(text: str) -> str:
+    """The UTC instant a 'from' filter starts at: a date alone means from the first moment of that day."""
+    return _range_edge(text, "T00:00:00")
+
+
+def range_end(text: str) -> str:
+    """The UTC instant a 'to' filter ends at: a date alone means up to the last moment of that day."""
+    return _range_edge(text, "T23:59:59.999999")
+
+
+def _range_edge(text: str, time_of_day: str) -> str:
+    moment = parse_when(text)
+    return parse_when(moment.local + time_of_day).utc if moment.precision == "day" else moment.utc

@@ -28,7 +28,7 @@ from stalkproof.datafile import Source, read_yaml, validate
 from stalkproof.evidence.cases import find_case
 from stalkproof.evidence.diary import DiaryVersion, entry_versions
 from stalkproof.evidence.events import TimelineFilter, decode_list, timeline
-from stalkproof.evidence.time import parse_when
+from stalkproof.evidence.time import parse_when, range_end, range_start
 from stalkproof.law.case_view import case_law_view
 from stalkproof.law.loader import load_jurisdiction
 from stalkproof.report.exhibit_entries import ExhibitEntry
@@ -273,8 +273,8 @@ def _source(row: dict[str, Any], label: str) -> str:
 
 def _selected_rows(connection: Connection, case_id: str, selection: PackSelection) -> list[dict[str, Any]]:
     chosen = TimelineFilter(
-        since=_edge(selection.since, "T00:00:00") if selection.since else None,
-        until=_edge(selection.until, "T23:59:59.999999") if selection.until else None,
+        since=range_start(selection.since) if selection.since else None,
+        until=range_end(selection.until) if selection.until else None,
         party_id=selection.party_id,
     )
     rows = timeline(connection, case_id, chosen)
@@ -308,12 +308,6 @@ def _scope(selection: PackSelection, party: str | None, wording: Wording) -> Sco
 def _moment_words(text: str) -> str:
     moment = parse_when(text)
     return format_when(moment.local, moment.precision)
-
-
-def _edge(text: str, time_of_day: str) -> str:
-    """A date alone means the whole day: from its first moment (since) or to its last (until)."""
-    moment = parse_when(text)
-    return parse_when(moment.local + time_of_day).utc if moment.precision == "day" else moment.utc
 
 
 def _period(selection: PackSelection, rows: Sequence[dict[str, Any]]) -> str:

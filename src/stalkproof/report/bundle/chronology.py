@@ -14,7 +14,7 @@ from stalkproof.analysis.event_flags import flags_for_rows
 from stalkproof.analysis.flags import Flagger
 from stalkproof.analysis.load import WhoIsWho
 from stalkproof.evidence.events import TimelineFilter, event_record, timeline
-from stalkproof.evidence.time import parse_when
+from stalkproof.evidence.time import range_end, range_start
 from stalkproof.report.selection import PackSelection
 
 JSON_FIELDS = (
@@ -29,16 +29,10 @@ CSV_FIELDS = (
 
 def time_filter(selection: PackSelection) -> TimelineFilter:
     return TimelineFilter(
-        since=_edge(selection.since, "T00:00:00") if selection.since else None,
-        until=_edge(selection.until, "T23:59:59.999999") if selection.until else None,
+        since=range_start(selection.since) if selection.since else None,
+        until=range_end(selection.until) if selection.until else None,
         party_id=selection.party_id,
     )
-
-
-def _edge(text: str, time_of_day: str) -> str:
-    """A date alone means the whole day: from its first moment (since) or to its last (until)."""
-    moment = parse_when(text)
-    return parse_when(moment.local + time_of_day).utc if moment.precision == "day" else moment.utc
 
 
 def chronology(

@@ -3,6 +3,7 @@ course-of-conduct charts with a text version of each."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any
 from urllib.parse import urlencode
@@ -26,7 +27,7 @@ from stalkproof.evidence.events import (
     timeline_rows_of,
 )
 from stalkproof.evidence.parties import Party, list_parties
-from stalkproof.evidence.time import parse_when
+from stalkproof.evidence.time import range_end, range_start
 from stalkproof.vault.vault import Vault
 from stalkproof.web import charts_view
 from stalkproof.web.case_cache import kept
@@ -119,8 +120,8 @@ def _answer(request: Request, context: dict[str, Any], status_code: int = 200) -
 def _filter(asked: Asked, parties: list[Party]) -> TimelineFilter:
     if asked.party and asked.party not in {party.id for party in parties}:
         raise InputError("That person is not in this case. Choose one from the list.")
-    since = _edge(asked.since, "T00:00:00", "From") if asked.since else None
-    until = _edge(asked.until, "T23:59:59.999999", "To") if asked.until else None
+    since = _edge(range_start, asked.since, "From") if asked.since else None
+    until = _edge(range_end, asked.until, "To") if asked.until else None
     if since and until and since > until:
         raise InputError("The 'From' date is after the 'To' date. Swap them or change one.")
     return TimelineFilter(
@@ -133,13 +134,11 @@ def _filter(asked: Asked, parties: list[Party]) -> TimelineFilter:
     )
 
 
-def _edge(text: str, time_of_day: str, which: str) -> str:
-    """A date means the whole day: from its first moment or to its last (as `stalkproof events` reads it)."""
+def _edge(read: Callable[[str], str], text: str, which: str) -> str:
     try:
-        moment = parse_when(text)
+        return read(text)
     except InputError:
         raise InputError(f"The '{which}' date is not one stalkproof can read. Use the date picker.") from None
-    return parse_when(moment.local + time_of_day).utc if moment.precision == "day" else moment.utc
 
 
 def _page(
