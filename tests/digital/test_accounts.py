@@ -356,7 +356,7 @@ def _bad_inputs(root: Path) -> dict[str, tuple[Path, str]]:
         "unknown": (root / "notes.txt", "does not look like a login history export from Facebook, Instagram"),
         "html": (root / "html", "choose JSON"),
         "telegram html": (root / "telegram-html", "choose JSON"),
-        "traversal": (evil, "points outside the archive"),
+        "traversal": (evil, "points outside the zip"),
         "telegram without sessions": (telegram, "tick 'Active sessions'"),
         "no entries": (empty_history, "no sign-ins or sessions were found"),
         "missing": (root / "nowhere", "no such file or folder"),
