@@ -45,4 +45,8 @@ def web(
         passphrase=settings.passphrase if os.environ.get(AUTO_UNLOCK_ENV) == "1" else None,
     )
     console.print("stalkproof is running on this computer only. Press Ctrl+C here to stop it.")
-    run(config, port=port, open_browser=not no_browser, say=lambda url: print(url, flush=True))
+    try:
+        run(config, port=port, open_browser=not no_browser, say=lambda url: print(url, flush=True))
+    except KeyboardInterrupt:
+        pass  # Ctrl+C is the ordinary way to stop: the server has already shut down and locked the vault
+    console.print("stalkproof has stopped and the vault is locked.")
