@@ -177,3 +177,15 @@ def test_text_from_the_evidence_is_escaped(client: TestClient, session: LocalSes
     page = client.get("/cases").text
     assert "<script>alert(1)</script>" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+
+
+def test_htmx_gets_only_the_message_of_an_error(client: TestClient, session: LocalSession) -> None:
+    entered(client, session)
+    plain = client.get("/downloads/unknown")
+    assert plain.status_code == 404
+    assert "<html" in plain.text
+    fragment = client.get("/downloads/unknown", headers={"HX-Request": "true"})
+    assert fragment.status_code == 404
+    assert "<html" not in fragment.text
+    assert 'role="alert"' in fragment.text
+    assert "no longer available" in fragment.text

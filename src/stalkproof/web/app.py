@@ -11,7 +11,6 @@ from starlette.responses import Response
 
 from stalkproof.web import errors, security
 from stalkproof.web.config import WebConfig
-from stalkproof.web.pages import render
 from stalkproof.web.routes import ROUTERS
 from stalkproof.web.session import COOKIE_NAME, LocalSession
 
@@ -51,7 +50,7 @@ def _guard(app: FastAPI, config: WebConfig, session: LocalSession, extra_hosts: 
                 403, "This page opens only from the link stalkproof printed when it started. Start it again."
             )
         if _too_big(request, config.upload_limit):
-            response = render(request, "error.html.j2", {"message": TOO_BIG}, status_code=413)
+            response = errors.error_page(request, TOO_BIG, 413)
             security.add_headers(request, response)
             return response
         response = await call_next(request)

@@ -26,6 +26,12 @@ STATUS_BY_ERROR: tuple[tuple[type[StalkproofError], int], ...] = (
 )
 
 
+def error_page(request: Request, message: str, status_code: int) -> Response:
+    """The whole error page for a browser; for htmx, only the message, swapped in where the answer was due."""
+    template = "_error_fragment.html.j2" if wants_fragment(request) else "error.html.j2"
+    return render(request, template, {"message": message}, status_code=status_code)
+
+
 def status_for(error: StalkproofError) -> int:
     return next(status for kind, status in STATUS_BY_ERROR if isinstance(error, kind))
 
@@ -46,7 +52,7 @@ async def _locked(request: Request, _error: Exception) -> Response:
 
 async def _stalkproof_error(request: Request, error: Exception) -> Response:
     assert isinstance(error, StalkproofError)
-    return render(request, "error.html.j2", {"message": error.message}, status_code=status_for(error))
+    return error_page(request, error.message, status_for(error))
 
 
 async def _http_error(request: Request, error: Exception) -> Response:
@@ -56,7 +62,7 @@ async def _http_error(request: Request, error: Exception) -> Response:
         405: "That page cannot be used this way.",
         413: "That file is too big to upload here.",
     }.get(error.status_code, str(error.detail))
-    return render(request, "error.html.j2", {"message": message}, status_code=error.status_code)
+    return error_page(request, message, error.status_code)
 
 
 async def _invalid_form(request: Request, error: Exception) -> Response:
@@ -64,4 +70,4 @@ async def _invalid_form(request: Request, error: Exception) -> Response:
     fields = sorted({str(problem["loc"][-1]) for problem in error.errors() if problem.get("loc")})
     message = "Some of the form was missing or could not be read"
     message += f" ({', '.join(fields)})." if fields else "."
-    return render(request, "error.html.j2", {"message": message + " Go back and try again."}, status_code=400)
+    return error_page(request, message + " Go back and try again.", 400)
