@@ -42,6 +42,7 @@ def demo(
         out.print(f"              STALKPROOF_VAULT={result.vault} stalkproof law")
         out.print(f"              STALKPROOF_VAULT={result.vault} stalkproof risk history")
         out.print(f"              STALKPROOF_VAULT={result.vault} stalkproof verify")
+        out.print(f"In a browser: STALKPROOF_VAULT={result.vault} stalkproof web")
         pack = next((item for item in result.outputs if item["kind"] == "evidence pack"), None)
         if pack:
             out.print(f"The evidence pack's report (PDF) is {pack['pdf']}")
