@@ -248,16 +248,17 @@ class _Run:
         state, done = self._begin(options, survey_warnings)
         self.ctx.on_warning = lambda warning: self._collect(warning, seen, done)
         batch: list[tuple[int, Record]] = []
-        started = time.monotonic()
+        ctx, size, clock = self.ctx, self.request.batch, time.monotonic  # looked up once, not per record
+        started = clock()
         ordinal = 0
         for ordinal, record in enumerate(self._records(), start=1):
-            self.ctx.records_so_far = ordinal
+            ctx.records_so_far = ordinal
             if ordinal <= done:
                 continue
             batch.append((ordinal, record))
-            if len(batch) >= self.request.batch or time.monotonic() - started > BATCH_SECONDS:
+            if len(batch) >= size or clock() - started > BATCH_SECONDS:
                 self._write(state, batch, ordinal, final=False)
-                batch, started = [], time.monotonic()
+                batch, started = [], clock()
         self._write(state, batch, ordinal, final=True)
         if state.dater.naive_seen and state.dater.assumed:
             self.report.zone = state.dater.stated_zone

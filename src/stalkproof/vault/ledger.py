@@ -11,7 +11,8 @@ import hashlib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, fields
 from functools import partial
-from operator import itemgetter, methodcaller
+from itertools import repeat
+from operator import is_, itemgetter, methodcaller
 from typing import Any
 
 import orjson
@@ -31,11 +32,14 @@ def canonical(payload: Mapping[str, Any]) -> bytes:
     kept as found (only quotes, backslashes and control characters escaped). These are exactly the bytes
     `json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)` gives, so anyone can
     recompute a hash with the standard library; orjson produces them about four times faster."""
-    return orjson.dumps(payload, option=_CANONICAL)
+    try:
+        return orjson.dumps(payload, option=_SORTED)
+    except TypeError:  # a key that is a str subclass (a column name): the same bytes, more slowly
+        return orjson.dumps(payload, option=_CANONICAL)
 
 
 def payload_hash(payload: Mapping[str, Any]) -> str:
-    return hashlib.sha256(orjson.dumps(payload, option=_CANONICAL)).hexdigest()
+    return hashlib.sha256(canonical(payload)).hexdigest()
 
 
 def canonical_row(table_name: str, row: Mapping[str, Any]) -> Mapping[str, Any]:
@@ -212,10 +216,13 @@ def _filled(rows: Sequence[Mapping[str, Any]], name: str, same_shape: bool) -> b
     if first.get(name) is not None:
         return True
     if name in first and same_shape:
-        return list(map(itemgetter(name), rows)).count(None) < len(rows)
-    if same_shape:  # no row has the column
+        values = map(itemgetter(name), rows)
+    elif same_shape:  # no row has the column
         return False
-    return list(map(methodcaller("get", name), rows)).count(None) < len(rows)
+    else:
+        values = map(methodcaller("get", name), rows)
+    # Stops at the first value: a column set in some rows (a search copy, say) is found at once.
+    return not all(map(is_, values, repeat(None)))
 
 
 def _has_late_columns(table: Table, rows: Sequence[Mapping[str, Any]]) -> bool:
