@@ -18,7 +18,7 @@ from stalkproof.demo.exports import meta as render
 from stalkproof.errors import InputError
 from stalkproof.ingest.base import Attachment, Context, Handle, ParseWarning, Record
 from stalkproof.ingest.inputs import open_input
-from stalkproof.ingest.meta import INSTAGRAM, MESSENGER, SOURCES, MetaSource, repair
+from stalkproof.ingest.meta import INSTAGRAM, MESSENGER, SOURCES, MetaSource, _since_epoch, repair
 
 DATA = Path(__file__).parent.parent / "data" / "ingest" / "meta"
 ZOE = Handle("messenger", "Zoë Brown", "Zo\u00c3\u00ab Brown")
@@ -254,6 +254,19 @@ def threads(draw: st.DrawFn) -> render.Thread:
         messages.append(render.Message(draw(_NAMES), moment, draw(st.one_of(st.none(), _TEXT))))
     people = ("Sam Taylor", "Zoë Brown", "Jérôme Dubois", "Åsa 😀 Berg")
     return render.Thread("thread_1", "Group", people, tuple(messages))
+
+
+@given(milliseconds=st.integers(-(10**17), 10**17) | st.sampled_from([0, -1, 999, 1000, -1000, -1001]))
+def test_time_is_exactly_the_milliseconds_since_1970(milliseconds: int) -> None:
+    try:
+        expected: timedelta | None = timedelta(milliseconds=milliseconds)
+    except OverflowError:
+        expected = None
+    if expected is None:
+        with pytest.raises(OverflowError):
+            _since_epoch(milliseconds)
+    else:
+        assert _since_epoch(milliseconds) == expected
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -258,6 +258,30 @@ def test_message_without_a_date_is_warned_not_dropped(tmp_path: Path) -> None:
     assert '"id": 3' in warnings[0].raw
 
 
+@pytest.mark.parametrize(
+    ("written", "offset"),
+    [
+        ("2023-06-01T19:30:05", "+01:00"),  # the usual "MM:SS", found in a table
+        ("2023-06-01T19:30.05", "+01:00"),  # not "MM:SS": read with int() as before
+        ("2023-06-01T19:30: 5", "+01:00"),
+        ("2023-06-01T19:30:05.250", "+01:00"),
+        ("2023-06-01T19:30", None),  # no seconds: the message cannot be dated
+        ("2023-06-01T19:xx:05", None),
+    ],
+)
+def test_utc_offset_from_the_wall_clock_date(tmp_path: Path, written: str, offset: str | None) -> None:
+    data = (DATA / "single_chat.json").read_bytes().replace(b"2023-06-01T19:30:05", written.encode())
+    path = tmp_path / "result.json"
+    path.write_bytes(data)
+    records, warnings = parse(path)
+    if offset is None:
+        assert [r.identity[1] for r in records] == [2, 3, 4, 5]
+        assert [w.code for w in warnings] == ["unparsed_record"]
+    else:
+        assert records[0].details is not None and records[0].details["date"] == written
+        assert records[0].details["utc_offset"] == offset and not warnings
+
+
 # --- round trips through the renderer ---------------------------------------------------------------
 
 _TEXT = st.text(st.characters(codec="utf-8"), max_size=40)
