@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 from typing import Annotated
 
@@ -45,8 +46,7 @@ def web(
         passphrase=settings.passphrase if os.environ.get(AUTO_UNLOCK_ENV) == "1" else None,
     )
     console.print("stalkproof is running on this computer only. Press Ctrl+C here to stop it.")
-    try:
+    # Ctrl+C is the ordinary way to stop: by then the server has shut down and locked the vault.
+    with contextlib.suppress(KeyboardInterrupt):
         run(config, port=port, open_browser=not no_browser, say=lambda url: print(url, flush=True))
-    except KeyboardInterrupt:
-        pass  # Ctrl+C is the ordinary way to stop: the server has already shut down and locked the vault
     console.print("stalkproof has stopped and the vault is locked.")
