@@ -11,18 +11,22 @@ import os
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
+from fastapi.testclient import TestClient
 
 from conftest import FAST_KDF, IN_CI, PASSPHRASE
 from stalkproof.evidence.cases import create_case
 from stalkproof.vault.vault import Vault
-from stalkproof.web.config import WebConfig
+from stalkproof.web.app import create_app
+from stalkproof.web.config import DEFAULT_UPLOAD_LIMIT, WebConfig
 from stalkproof.web.server import RunningApp, prepare
+from stalkproof.web.session import LocalSession
 
 CHROMIUM = Path("/usr/bin/chromium")
 AXE = Path(__file__).parent / "node_modules" / "axe-core" / "axe.min.js"
@@ -84,8 +88,12 @@ class WebApp:
         return self.running.session.vault()
 
 
-def start_app(vault_path: Path, *, idle_minutes: float = 10) -> WebApp:
-    config = WebConfig(vault=vault_path, exit_url=EXIT_URL, idle_minutes=idle_minutes)
+def start_app(
+    vault_path: Path, *, idle_minutes: float = 10, upload_limit: int = DEFAULT_UPLOAD_LIMIT
+) -> WebApp:
+    config = WebConfig(
+        vault=vault_path, exit_url=EXIT_URL, idle_minutes=idle_minutes, upload_limit=upload_limit
+    )
     running = prepare(config)
     thread = threading.Thread(target=running.serve, name="web-app", daemon=True)
     thread.start()
@@ -119,6 +127,25 @@ def web_app(new_vault_path: Path) -> Iterator[WebApp]:
     app = start_app(new_vault_path)
     yield app
     stop_app(app)
+
+
+@pytest.fixture
+def session() -> LocalSession:
+    return LocalSession(idle_seconds=600)
+
+
+@contextmanager
+def in_process(session: LocalSession, config: WebConfig, *, unlock: bool = False) -> Iterator[TestClient]:
+    """The app in this process, entered with the one-time link, and unlocked when asked."""
+    app = create_app(config, session, extra_hosts={"testserver"})
+    with TestClient(app) as client:
+        assert session.entry_secret is not None
+        client.get(f"/enter?key={session.entry_secret}", follow_redirects=False)
+        if unlock:
+            client.post("/unlock", data={"passphrase": PASSPHRASE, "csrf_token": session.csrf_token})
+            assert session.unlocked
+        yield client
+    session.close_vault()
 
 
 @dataclass

@@ -22,9 +22,9 @@ from digital.phone_fixtures import CONTROL, THETRUTH, write_pm_list
 from stalkproof.digital.media.scan import scan_paths
 from stalkproof.digital.phone.uploaded import unzip_ios_backup
 from stalkproof.errors import InputError
-from stalkproof.web.app import create_app
 from stalkproof.web.config import WebConfig
 from stalkproof.web.session import LocalSession
+from web.conftest import in_process
 
 HTMX = {"HX-Request": "true"}
 
@@ -35,18 +35,9 @@ def _places_cache_in_tmp(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pyte
 
 
 @pytest.fixture
-def session() -> LocalSession:
-    return LocalSession(idle_seconds=600)
-
-
-@pytest.fixture
 def client(new_vault_path: Path, session: LocalSession) -> Iterator[TestClient]:
-    app = create_app(WebConfig(vault=new_vault_path), session, extra_hosts={"testserver"})
-    with TestClient(app) as test_client:
-        assert session.entry_secret is not None
-        test_client.get(f"/enter?key={session.entry_secret}")
+    with in_process(session, WebConfig(vault=new_vault_path)) as test_client:
         yield test_client
-    session.close_vault()
 
 
 def unlock(client: TestClient, session: LocalSession) -> None:

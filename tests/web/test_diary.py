@@ -10,35 +10,23 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from conftest import PASSPHRASE
 from stalkproof.evidence.cases import Case, list_cases
 from stalkproof.evidence.diary import entry_versions, list_entries
 from stalkproof.evidence.exhibits import list_exhibits
 from stalkproof.vault.vault import Vault
-from stalkproof.web.app import create_app
 from stalkproof.web.config import WebConfig
 from stalkproof.web.session import LocalSession
+from web.conftest import in_process
 
 SCREENSHOT = b"\x89PNG\r\n\x1a\nfictional screenshot bytes"
 UPLOAD_LIMIT = 1024
 
 
 @pytest.fixture
-def session() -> LocalSession:
-    return LocalSession(idle_seconds=600)
-
-
-@pytest.fixture
 def client(new_vault_path: Path, session: LocalSession) -> Iterator[TestClient]:
     config = WebConfig(vault=new_vault_path, upload_limit=UPLOAD_LIMIT)
-    app = create_app(config, session, extra_hosts={"testserver"})
-    with TestClient(app) as test_client:
-        assert session.entry_secret is not None
-        test_client.get(f"/enter?key={session.entry_secret}")
-        test_client.post("/unlock", data={"passphrase": PASSPHRASE, "csrf_token": session.csrf_token})
-        assert session.unlocked
+    with in_process(session, config, unlock=True) as test_client:
         yield test_client
-    session.close_vault()
 
 
 def _case(session: LocalSession) -> tuple[Vault, Case]:

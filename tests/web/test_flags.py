@@ -20,9 +20,9 @@ from stalkproof.cli.flag_commands import flags_app
 from stalkproof.evidence.flag_reviews import FLAG_REVIEW, latest_reviews
 from stalkproof.vault.schema import assessments, events, ledger
 from stalkproof.vault.vault import Vault
-from stalkproof.web.app import create_app
 from stalkproof.web.config import WebConfig
 from stalkproof.web.session import LocalSession
+from web.conftest import in_process
 from web.test_timeline import THREAT, WATCHING, fill_case
 
 
@@ -32,19 +32,9 @@ def filled(new_vault_path: Path) -> dict[str, str]:
 
 
 @pytest.fixture
-def session() -> LocalSession:
-    return LocalSession(idle_seconds=600)
-
-
-@pytest.fixture
 def client(new_vault_path: Path, filled: dict[str, str], session: LocalSession) -> Iterator[TestClient]:
-    app = create_app(WebConfig(vault=new_vault_path), session, extra_hosts={"testserver"})
-    with TestClient(app) as test_client:
-        assert session.entry_secret is not None
-        test_client.get(f"/enter?key={session.entry_secret}")
-        test_client.post("/unlock", data={"passphrase": PASSPHRASE, "csrf_token": session.csrf_token})
+    with in_process(session, WebConfig(vault=new_vault_path), unlock=True) as test_client:
         yield test_client
-    session.close_vault()
 
 
 def evidence_state(vault: Vault) -> tuple[list[Any], list[Any]]:

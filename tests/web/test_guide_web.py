@@ -5,9 +5,9 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 
 from stalkproof.guide.html import body_html
-from web.test_help import client, session
+from web.test_help import client
 
-__all__ = ["client", "session"]
+__all__ = ["client"]
 
 
 def test_guide_list_groups_and_searches(client: TestClient) -> None:

@@ -10,27 +10,18 @@ from fastapi.testclient import TestClient
 
 from conftest import PASSPHRASE
 from stalkproof.risk import store
-from stalkproof.web.app import create_app
 from stalkproof.web.config import WebConfig
 from stalkproof.web.session import LocalSession
+from web.conftest import in_process
 
 NO_DANGER = {"danger_now": "no", "harassed": "yes", "unsure": "no", "at_risk": "unknown"}
 
 
 @pytest.fixture
-def session() -> LocalSession:
-    return LocalSession(idle_seconds=600)
-
-
-@pytest.fixture
 def client(new_vault_path: Path, session: LocalSession) -> Iterator[TestClient]:
     """Entered with the one-time link; the vault still locked."""
-    app = create_app(WebConfig(vault=new_vault_path), session, extra_hosts={"testserver"})
-    with TestClient(app) as test_client:
-        assert session.entry_secret is not None
-        test_client.get(f"/enter?key={session.entry_secret}", follow_redirects=False)
+    with in_process(session, WebConfig(vault=new_vault_path)) as test_client:
         yield test_client
-    session.close_vault()
 
 
 def unlock(client: TestClient, session: LocalSession) -> None:

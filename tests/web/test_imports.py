@@ -13,13 +13,12 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
-from conftest import PASSPHRASE
 from stalkproof.demo.exports import telegram, whatsapp
 from stalkproof.evidence.parties import list_accounts, list_parties
 from stalkproof.vault.schema import events, exhibits, ledger
-from stalkproof.web.app import create_app
 from stalkproof.web.config import WebConfig
 from stalkproof.web.session import LocalSession
+from web.conftest import in_process
 
 UPLOAD_LIMIT = 256 * 1024
 SUSPECT = "Jo Fictional"
@@ -54,19 +53,10 @@ def traversal_zip() -> bytes:
 
 
 @pytest.fixture
-def session() -> LocalSession:
-    return LocalSession(idle_seconds=600)
-
-
-@pytest.fixture
 def client(new_vault_path: Path, session: LocalSession) -> Iterator[TestClient]:
     config = WebConfig(vault=new_vault_path, upload_limit=UPLOAD_LIMIT)
-    with TestClient(create_app(config, session, extra_hosts={"testserver"})) as test_client:
-        test_client.get(f"/enter?key={session.entry_secret}")
-        test_client.post("/unlock", data={"passphrase": PASSPHRASE, "csrf_token": session.csrf_token})
-        assert session.unlocked
+    with in_process(session, config, unlock=True) as test_client:
         yield test_client
-    session.close_vault()
 
 
 def upload(client: TestClient, session: LocalSession, *files: tuple[str, bytes], **form: str) -> str:

@@ -3,8 +3,6 @@ bad uploads, keyboard-only and no-JavaScript use, and the accessibility of every
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -13,9 +11,7 @@ import pytest
 
 from conftest import PASSPHRASE
 from stalkproof.evidence.parties import list_parties
-from stalkproof.web.config import WebConfig
-from stalkproof.web.server import prepare
-from web.conftest import EXIT_URL, Watched, WebApp, check_page, fixture_file, stop_app, unlock, watched_page
+from web.conftest import Watched, WebApp, check_page, fixture_file, start_app, stop_app, unlock, watched_page
 from web.test_imports import (
     CHAT_NAME,
     SUSPECT,
@@ -92,17 +88,8 @@ def test_import_map_the_suspect_and_import_again(unlocked: Watched, tmp_path: Pa
 
 @pytest.fixture
 def small_app(new_vault_path: Path) -> Iterator[WebApp]:
-    """An app that takes uploads of at most SMALL_LIMIT bytes (start_app does not take a limit)."""
-    config = WebConfig(vault=new_vault_path, exit_url=EXIT_URL, upload_limit=SMALL_LIMIT)
-    running = prepare(config)
-    thread = threading.Thread(target=running.serve, name="web-app", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not running.server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("the web app did not start")
-        time.sleep(0.02)
-    app = WebApp(running, new_vault_path, running.url.split("/enter")[0], thread=thread)
+    """An app that takes uploads of at most SMALL_LIMIT bytes."""
+    app = start_app(new_vault_path, upload_limit=SMALL_LIMIT)
     yield app
     stop_app(app)
 
@@ -158,6 +145,8 @@ def test_import_by_keyboard_without_javascript(browser: Any, web_app: WebApp, tm
         with page.expect_file_chooser() as chooser:
             page.keyboard.press("Space")
         chooser.value.set_files(str(chat))
+        # Focus comes back to the file field when the chooser closes; wait for that rather than race it.
+        page.wait_for_function("document.activeElement && document.activeElement.type === 'file'")
         page.keyboard.press("Tab")  # "More choices"
         page.keyboard.press("Tab")
         assert page.evaluate("document.activeElement.textContent.trim()") == "Import"

@@ -8,9 +8,9 @@ from stalkproof.evidence.diary import add_entry, diary_draft
 from stalkproof.evidence.time import parse_when
 from stalkproof.vault.vault import Vault
 from stalkproof.web.session import LocalSession
-from web.test_help import client, session, unlock
+from web.test_help import client, unlock
 
-__all__ = ["client", "session"]
+__all__ = ["client"]
 
 THREATENING = [
     ("2026-10-01T20:00", "He followed me home from the station.", ["follow"]),

@@ -21,9 +21,9 @@ from stalkproof.evidence.parties import add_party
 from stalkproof.evidence.time import parse_when
 from stalkproof.report.pack_archive import UnzipLimits, unzip_pack, zip_pack
 from stalkproof.vault.vault import Vault
-from stalkproof.web.app import create_app
 from stalkproof.web.config import WebConfig
 from stalkproof.web.session import LocalSession
+from web.conftest import in_process
 
 EXHIBIT = b"Synthetic screenshot bytes: a fictional message, for tests only\n"
 IN_RANGE = "He was waiting outside my work again (fictional)."
@@ -133,21 +133,10 @@ def test_a_file_that_is_not_a_zip_is_refused(tmp_path: Path) -> None:
 
 
 @pytest.fixture
-def session() -> LocalSession:
-    return LocalSession(idle_seconds=600)
-
-
-@pytest.fixture
 def client(new_vault_path: Path, session: LocalSession, tmp_path: Path) -> Iterator[TestClient]:
     fill_case(new_vault_path, tmp_path)
-    app = create_app(WebConfig(vault=new_vault_path), session, extra_hosts={"testserver"})
-    with TestClient(app) as test_client:
-        assert session.entry_secret is not None
-        test_client.get(f"/enter?key={session.entry_secret}")
-        test_client.post("/unlock", data={"passphrase": PASSPHRASE, "csrf_token": session.csrf_token})
-        assert session.unlocked
+    with in_process(session, WebConfig(vault=new_vault_path), unlock=True) as test_client:
         yield test_client
-    session.close_vault()
 
 
 def test_the_form_offers_the_cases_people_and_exhibits_with_extras_off(client: TestClient) -> None:

@@ -6,9 +6,9 @@ from fastapi.testclient import TestClient
 
 from stalkproof.risk import store
 from stalkproof.web.session import LocalSession
-from web.test_help import client, session, unlock
+from web.test_help import client, unlock
 
-__all__ = ["client", "session"]
+__all__ = ["client"]
 
 
 def test_risk_needs_the_vault(client: TestClient) -> None:

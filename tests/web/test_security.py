@@ -15,11 +15,6 @@ from stalkproof.web.session import COOKIE_NAME, LocalSession
 
 
 @pytest.fixture
-def session() -> LocalSession:
-    return LocalSession(idle_seconds=600)
-
-
-@pytest.fixture
 def client(new_vault_path: Path, session: LocalSession) -> Iterator[TestClient]:
     app = create_app(WebConfig(vault=new_vault_path), session, extra_hosts={"testserver"})
     with TestClient(app) as test_client:

@@ -19,9 +19,9 @@ from stalkproof.evidence.parties import add_party
 from stalkproof.evidence.time import Moment
 from stalkproof.vault.schema import accounts
 from stalkproof.vault.vault import Vault
-from stalkproof.web.app import create_app
 from stalkproof.web.config import WebConfig
 from stalkproof.web.session import LocalSession
+from web.conftest import in_process
 
 START = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 THREAT = "If you go to the police I will kill you"
@@ -83,15 +83,9 @@ def filled(new_vault_path: Path) -> dict[str, str]:
 
 
 @pytest.fixture
-def client(new_vault_path: Path, filled: dict[str, str]) -> Iterator[TestClient]:
-    session = LocalSession(idle_seconds=600)
-    app = create_app(WebConfig(vault=new_vault_path), session, extra_hosts={"testserver"})
-    with TestClient(app) as test_client:
-        assert session.entry_secret is not None
-        test_client.get(f"/enter?key={session.entry_secret}")
-        test_client.post("/unlock", data={"passphrase": PASSPHRASE, "csrf_token": session.csrf_token})
+def client(new_vault_path: Path, filled: dict[str, str], session: LocalSession) -> Iterator[TestClient]:
+    with in_process(session, WebConfig(vault=new_vault_path), unlock=True) as test_client:
         yield test_client
-    session.close_vault()
 
 
 def _texts(page: str) -> list[str]:
