@@ -95,12 +95,8 @@ class LocalTsa:
         return (self.folder / "out.tsr").read_bytes()
 
 
-@pytest.fixture
-def tsa(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[LocalTsa]:
-    """A CA, a TSA certificate with the critical timeStamping EKU, and `openssl ts -reply` behind HTTP."""
-    for name in ("http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY", "all_proxy", "ALL_PROXY"):
-        monkeypatch.delenv(name, raising=False)
-    folder = tmp_path / "tsa"
+def make_tsa_folder(folder: Path) -> Path:
+    """In `folder`: a CA, a TSA certificate with the critical timeStamping EKU, and the ts config."""
     folder.mkdir()
     _make_ca(folder, "ca")
     (folder / "tsa.ext").write_text(TSA_EXTENSIONS)
@@ -115,6 +111,15 @@ def tsa(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[LocalTsa]:
         assert made.returncode == 0, made.stderr
     (folder / "serial").write_text("01\n")
     (folder / "tsa.cnf").write_text(TSA_CONFIG.format(dir=folder))
+    return folder
+
+
+@pytest.fixture
+def tsa(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[LocalTsa]:
+    """A CA, a TSA certificate with the critical timeStamping EKU, and `openssl ts -reply` behind HTTP."""
+    for name in ("http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY", "all_proxy", "ALL_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+    folder = make_tsa_folder(tmp_path / "tsa")
     local = LocalTsa(folder, "", folder / "ca.pem")
 
     class Handler(BaseHTTPRequestHandler):

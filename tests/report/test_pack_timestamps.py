@@ -24,7 +24,7 @@ from stalkproof.cli.pack_commands import pack_app
 from stalkproof.report.verify_pack import verify_pack
 from stalkproof.report.verify_timestamps import check_timestamps
 from stalkproof.vault.timestamps import request_timestamps
-from test_timestamps import TSA_CONFIG, TSA_EXTENSIONS, LocalTsa, _make_ca, _openssl
+from test_timestamps import LocalTsa, make_tsa_folder
 
 # Never contacted: the transport below answers instead.
 TSA_URL = "https://tsa.example.invalid/tsr"
@@ -33,21 +33,7 @@ TSA_URL = "https://tsa.example.invalid/tsr"
 @pytest.fixture
 def tsa(tmp_path: Path) -> LocalTsa:
     """A CA and a TSA certificate with the critical timeStamping EKU, as in tests/test_timestamps.py."""
-    folder = tmp_path / "tsa"
-    folder.mkdir()
-    _make_ca(folder, "ca")
-    (folder / "tsa.ext").write_text(TSA_EXTENSIONS)
-    steps = [
-        ("req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
-         "-keyout", "tsa.key", "-out", "tsa.csr", "-subj", "/CN=Fictional TSA"),
-        ("x509", "-req", "-in", "tsa.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
-         "-out", "tsa.pem", "-days", "30", "-extfile", "tsa.ext"),
-    ]  # fmt: skip
-    for step in steps:
-        made = _openssl(*step, cwd=folder)
-        assert made.returncode == 0, made.stderr
-    (folder / "serial").write_text("01\n")
-    (folder / "tsa.cnf").write_text(TSA_CONFIG.format(dir=folder))
+    folder = make_tsa_folder(tmp_path / "tsa")
     return LocalTsa(folder, TSA_URL, folder / "ca.pem")
 
 
