@@ -215,6 +215,22 @@ def unlocked(watched: Watched) -> Watched:
     return watched
 
 
+@contextmanager
+def page_without_javascript(browser: Any, app: WebApp) -> Iterator[Any]:
+    """An unlocked page with JavaScript off: entered with the link and unlocked by a plain form post."""
+    context = browser.new_context(java_script_enabled=False)
+    try:
+        page = context.new_page()
+        page.goto(app.entry_url)
+        page.goto(app.url("/unlock"))
+        page.get_by_label("Passphrase").fill(app.passphrase)
+        page.get_by_role("button", name="Unlock").click()
+        page.wait_for_url(app.url("/"))
+        yield page
+    finally:
+        context.close()
+
+
 def check_page(seen: Watched, name: str) -> list[dict[str, Any]]:
     """Run axe-core on the page as it is now, save a screenshot, and fail on a serious or critical
     violation. Returns every violation (for tests that want to look at minor ones)."""

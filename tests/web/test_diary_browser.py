@@ -7,11 +7,10 @@ import hashlib
 from pathlib import Path
 from typing import Any
 
-from conftest import PASSPHRASE
 from stalkproof.evidence.cases import list_cases
 from stalkproof.evidence.diary import entry_versions, list_entries
 from stalkproof.evidence.exhibits import list_exhibits
-from web.conftest import Watched, WebApp, check_page, fixture_file
+from web.conftest import Watched, WebApp, check_page, fixture_file, page_without_javascript
 
 PHOTO = b"\x89PNG\r\n\x1a\nfictional photo of a car outside the house"
 
@@ -115,14 +114,7 @@ def test_adding_an_entry_by_keyboard_alone(unlocked: Watched) -> None:
 
 def test_adding_an_entry_without_javascript(browser: Any, web_app: WebApp, tmp_path: Path) -> None:
     note = fixture_file(tmp_path, "voicemail.txt", b"Fictional voicemail transcript.")
-    context = browser.new_context(java_script_enabled=False)
-    try:
-        page = context.new_page()
-        page.goto(web_app.entry_url)
-        page.goto(web_app.url("/unlock"))
-        page.get_by_label("Passphrase").fill(PASSPHRASE)
-        page.get_by_role("button", name="Unlock").click()
-        page.wait_for_url(web_app.url("/"))
+    with page_without_javascript(browser, web_app) as page:
         page.goto(web_app.url("/diary/new"))
         page.get_by_label("Date", exact=True).fill("2026-13-45")
         page.get_by_label("What happened?").fill("Fictional voicemail at night.")
@@ -136,5 +128,3 @@ def test_adding_an_entry_without_javascript(browser: Any, web_app: WebApp, tmp_p
         vault = web_app.vault()
         [exhibit] = list_exhibits(vault, list_cases(vault)[0].id)
         assert exhibit.sha256 == hashlib.sha256(note.read_bytes()).hexdigest()
-    finally:
-        context.close()

@@ -9,9 +9,18 @@ from typing import Any
 
 import pytest
 
-from conftest import PASSPHRASE
 from stalkproof.evidence.parties import list_parties
-from web.conftest import Watched, WebApp, check_page, fixture_file, start_app, stop_app, unlock, watched_page
+from web.conftest import (
+    Watched,
+    WebApp,
+    check_page,
+    fixture_file,
+    page_without_javascript,
+    start_app,
+    stop_app,
+    unlock,
+    watched_page,
+)
 from web.test_imports import (
     CHAT_NAME,
     SUSPECT,
@@ -132,14 +141,7 @@ def test_each_bad_upload_is_explained_and_changes_nothing(small: Watched, tmp_pa
 
 def test_import_by_keyboard_without_javascript(browser: Any, web_app: WebApp, tmp_path: Path) -> None:
     chat = fixture_file(tmp_path, CHAT_NAME, whatsapp_chat())
-    context = browser.new_context(java_script_enabled=False)
-    try:
-        page = context.new_page()
-        page.goto(web_app.entry_url)
-        page.goto(web_app.url("/unlock"))
-        page.get_by_label("Passphrase").fill(PASSPHRASE)
-        page.get_by_role("button", name="Unlock").click()
-        page.wait_for_url(web_app.url("/"))
+    with page_without_javascript(browser, web_app) as page:
         page.goto(web_app.url("/import"))
         page.get_by_label("Export files").focus()
         with page.expect_file_chooser() as chooser:
@@ -153,5 +155,3 @@ def test_import_by_keyboard_without_javascript(browser: Any, web_app: WebApp, tm
         page.keyboard.press("Enter")
         page.get_by_role("heading", name="What was imported").wait_for()
         assert "6 new" in page.locator("main").inner_text()
-    finally:
-        context.close()

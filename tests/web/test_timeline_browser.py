@@ -9,9 +9,17 @@ from typing import Any
 
 import pytest
 
-from conftest import PASSPHRASE
 from stalkproof.web.routes import timeline as timeline_route
-from web.conftest import Watched, WebApp, check_page, start_app, stop_app, unlock, watched_page
+from web.conftest import (
+    Watched,
+    WebApp,
+    check_page,
+    page_without_javascript,
+    start_app,
+    stop_app,
+    unlock,
+    watched_page,
+)
 from web.test_timeline import MESSAGES, THREAT, fill_case
 
 
@@ -86,18 +94,10 @@ def test_the_filter_by_keyboard(seen: Watched) -> None:
 
 
 def test_the_filter_without_javascript(browser: Any, case_app: WebApp) -> None:
-    context = browser.new_context(java_script_enabled=False)
-    try:
-        page = context.new_page()
-        page.goto(case_app.entry_url)
-        page.goto(case_app.url("/unlock"))
-        page.get_by_label("Passphrase").fill(PASSPHRASE)
-        page.get_by_role("button", name="Unlock").click()
+    with page_without_javascript(browser, case_app) as page:
         page.goto(case_app.url("/timeline"))
         page.get_by_label("Flagged only").check()
         page.get_by_role("button", name="Show").click()
         page.wait_for_url("**/timeline?*flagged=1*")
         texts = page.locator(".verbatim").all_inner_texts()
         assert THREAT in texts and "Message 1 about the car" not in texts
-    finally:
-        context.close()
