@@ -200,3 +200,42 @@ def test_existing_keys_by_range_find_exactly_what_lookups_find() -> None:
                 expected = import_store._looked_up(connection, case, keys)
                 assert import_store._existing_keys(connection, case, keys) == expected
                 assert expected or case == "c3" or keys is asks[0] or not keys
+
+
+def _span_before(times: list[datetime]) -> tuple[datetime, datetime]:
+    """The survey's first and last as first written: every time compared through `_earlier`."""
+    from stalkproof.ingest.base import _earlier
+
+    first = last = times[0]
+    for at in times[1:]:
+        if _earlier(at, first):
+            first = at
+        if _earlier(last, at):
+            last = at
+    return first, last
+
+
+def test_survey_spans_are_the_same_as_comparing_every_time_the_plain_way() -> None:
+    """The survey compares datetimes directly and falls back only when naive and aware times meet."""
+    from stalkproof.ingest.base import Handle, Survey
+
+    generator = random.Random(5)
+    sender = Handle("whatsapp", "sam")
+    for _ in range(200):
+        times = []
+        for _ in range(generator.randint(1, 30)):
+            at = datetime(2024, 1, 1) + timedelta(minutes=generator.randint(0, 100_000))
+            if generator.random() < 0.3:
+                at = at.replace(tzinfo=timezone(timedelta(hours=generator.randint(-12, 12))))
+            times.append(at)
+        survey = Survey()
+        for at in times:
+            record = Record(
+                "message", "whatsapp", When(at, "minute", ""), "t", sender, (), "x",
+                Origin("", 0, 1, 1), b"x", (),
+            )  # fmt: skip
+            survey.count(record)
+        expected = _span_before(times)
+        assert (survey.first, survey.last) == expected
+        seen = survey.accounts[("whatsapp", "sam")]
+        assert (seen.first, seen.last, seen.records) == (*expected, len(times))

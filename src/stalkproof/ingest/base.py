@@ -158,22 +158,30 @@ class Survey:
         at = record.when.at
         if at.tzinfo is None:
             self.naive += 1
-        if self.first is None or _earlier(at, self.first):
-            self.first = at
-        if self.last is None or _earlier(self.last, at):
-            self.last = at
+        if self.first is None or self.last is None:
+            self.first = self.last = at
+        else:
+            self.first, self.last = _widened(self.first, self.last, at)
         for handle in (record.sender, *record.recipients):
             if handle is None:
                 continue
             seen = self.accounts.get((handle.platform, handle.identifier))
             if seen is None:
-                seen = self.accounts[(handle.platform, handle.identifier)] = AccountSeen(handle)
+                seen = self.accounts[(handle.platform, handle.identifier)] = AccountSeen(handle, 0, at, at)
             if handle is record.sender:
                 seen.records += 1
-            if seen.first is None or _earlier(at, seen.first):
-                seen.first = at
-            if seen.last is None or _earlier(seen.last, at):
-                seen.last = at
+            if seen.first is not None and seen.last is not None:
+                seen.first, seen.last = _widened(seen.first, seen.last, at)
+
+
+def _widened(first: datetime, last: datetime, at: datetime) -> tuple[datetime, datetime]:
+    """The span from `first` to `last`, stretched to take in `at`. Comparing datetimes directly is the
+    common case (a survey counts every record, several times each); only naive and aware times meeting
+    in one source need `_earlier`, and comparing those raises TypeError."""
+    try:
+        return (at if at < first else first), (at if last < at else last)
+    except TypeError:
+        return (at if _earlier(at, first) else first), (at if _earlier(last, at) else last)
 
 
 def _earlier(a: datetime, b: datetime) -> bool:
