@@ -17,7 +17,16 @@ from hypothesis import strategies as st
 from stalkproof.errors import InputError
 from stalkproof.ingest.base import Context, ParseWarning
 from stalkproof.ingest.inputs import open_input
-from stalkproof.ingest.jsonsplit import Element, MemberIndex, canonical_bytes, format_path, iter_elements
+from stalkproof.ingest.jsonsplit import (
+    BLOCK,
+    RUN_LENGTH,
+    Element,
+    MemberIndex,
+    canonical_bytes,
+    format_path,
+    iter_element_runs,
+    iter_elements,
+)
 
 MESSAGES = (("messages",),)
 NESTED = (("messages",), ("chats", "list", "*", "messages"))
@@ -284,3 +293,51 @@ def test_element_values_are_what_orjson_gives(tmp_path: Path) -> None:
     data = '{\n "messages": [\n  {\n   "big": 18446744073709551615,\n   "f": 1.5e300\n  }\n ]\n}\n'
     found, _ = split(write(tmp_path, data))
     assert found[0].value == orjson.loads(found[0].raw) == {"big": 2**64 - 1, "f": 1.5e300}
+
+
+# --- runs: many elements handed out at a time, the same as one at a time -----------------------------
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n"])
+def test_runs_across_blocks_are_the_elements_one_at_a_time(tmp_path: Path, newline: str) -> None:
+    """Thousands of elements of uneven sizes, so that runs end at every kind of place (a full run, a
+    refill of the window, the array's end), with a lone surrogate among them: the elements are exactly
+    the file's bytes on the right lines, and the warning reaches the caller after every element before
+    it and before any after it, as when elements came one at a time."""
+    elements: list[Any] = [{"n": n, "pad": "x" * (n * 37 % 900)} for n in range(5_000)]
+    text = json.dumps({"head": 1, "messages": elements}, indent=2).replace("\n", newline)
+    text = text.replace('"n": 2345,', '"n": 2345, "half": "\\ud83d",')
+    data = text.encode()
+    assert len(data) > 2 * BLOCK
+    path = write(tmp_path, data)
+    received: list[Element] = []
+    warned_after: list[int] = []
+    with open_input(path) as inp:
+        ctx = Context(on_warning=lambda warning: warned_after.append(len(received)))
+        for run in iter_element_runs(inp.members[0], path.name, MESSAGES, ctx):
+            assert 0 < len(run) <= RUN_LENGTH
+            assert len({(e.array, id(e.container), e.target) for e in run}) == 1
+            for element in run:
+                received.append(element)
+    assert warned_after == [2_345]
+    expected = json.loads(data)["messages"]
+    expected[2_345]["half"] = "\ufffd"
+    assert [element.value for element in received] == expected
+    for index, element in enumerate(received):
+        assert element.offset is not None and element.line is not None
+        assert data[element.offset : element.offset + len(element.raw)] == element.raw
+        assert element.line == data.count(b"\n", 0, element.offset) + 1
+        assert element.end_line == element.line + element.raw.count(b"\n")
+        assert (element.index, element.path, element.canonical) == (index, f"messages[{index}]", False)
+    assert split(path)[0] == received
+
+
+def test_a_fault_after_a_run_comes_after_the_run(tmp_path: Path) -> None:
+    """The elements before a fault are all handed out before the fault is raised."""
+    elements = [{"n": n} for n in range(100)]
+    text = json.dumps({"messages": elements}, indent=1).replace('"n": 70', '"n" 70')
+    received: list[Element] = []
+    with open_input(write(tmp_path, text)) as inp, pytest.raises(InputError, match="not valid JSON"):
+        for element in iter_elements(inp.members[0], "doc.json", MESSAGES):
+            received.append(element)
+    assert [element.value for element in received] == elements[:70]

@@ -14,11 +14,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ingest.support import assert_memory_stays_flat, check_spans, details, parse_all
+from ingest.test_telegram import assert_built_the_usual_way
 from stalkproof.demo.exports import meta as render
 from stalkproof.errors import InputError
-from stalkproof.ingest.base import Attachment, Context, Handle, ParseWarning, Record
-from stalkproof.ingest.inputs import open_input
-from stalkproof.ingest.meta import INSTAGRAM, MESSENGER, SOURCES, MetaSource, _since_epoch, repair
+from stalkproof.ingest.base import Attachment, Context, Handle, ParseWarning, Record, When
+from stalkproof.ingest.inputs import Input, open_input
+from stalkproof.ingest.meta import INSTAGRAM, MESSENGER, SOURCES, MetaSource, _Reader, repair
 
 DATA = Path(__file__).parent.parent / "data" / "ingest" / "meta"
 ZOE = Handle("messenger", "Zoë Brown", "Zo\u00c3\u00ab Brown")
@@ -258,15 +259,17 @@ def threads(draw: st.DrawFn) -> render.Thread:
 
 @given(milliseconds=st.integers(-(10**17), 10**17) | st.sampled_from([0, -1, 999, 1000, -1000, -1001]))
 def test_time_is_exactly_the_milliseconds_since_1970(milliseconds: int) -> None:
+    reader = _Reader("messenger", Input(Path("x.json"), "file", []), Context())
     try:
-        expected: timedelta | None = timedelta(milliseconds=milliseconds)
+        expected: datetime | None = datetime(1970, 1, 1, tzinfo=UTC) + timedelta(milliseconds=milliseconds)
     except OverflowError:
         expected = None
-    if expected is None:
-        with pytest.raises(OverflowError):
-            _since_epoch(milliseconds)
-    else:
-        assert _since_epoch(milliseconds) == expected
+    for _ in range(2):  # the second time from the cached start of the hour
+        if expected is None:
+            with pytest.raises(OverflowError):
+                reader._when(milliseconds)
+        else:
+            assert reader._when(milliseconds) == When(expected, "second", str(milliseconds), "UTC")
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -337,3 +340,13 @@ def test_me_marks_the_owners_messages() -> None:
     with open_input(DATA / "inbox_mojibake") as inp:
         records = list(MESSENGER.parse(inp, Context(me="Zoë Brown")))
     assert [("from_me" in r.markers) for r in records] == [True, False, True, True]
+
+
+def test_fast_records_equal_records_built_the_usual_way(tmp_path: Path) -> None:
+    root = tmp_path / "export"
+    render.write_export(root, list(render.synthetic_threads(2, 300)), "facebook", per_file=100)
+    for path in [root, *DATA.iterdir()]:
+        source = INSTAGRAM if path.name == "instagram" else MESSENGER
+        records, _ = parse(path, source)
+        assert records
+        assert_built_the_usual_way(records)

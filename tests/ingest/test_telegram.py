@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 from collections.abc import Iterator
+from dataclasses import fields
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -17,7 +18,7 @@ from ingest.support import assert_memory_stays_flat, details, parse_all
 from ingest.support import check_spans as check_exact_spans
 from stalkproof.demo.exports import telegram as render
 from stalkproof.errors import InputError
-from stalkproof.ingest.base import Attachment, Context, Handle, ParseWarning, Record
+from stalkproof.ingest.base import Attachment, Context, Handle, Origin, ParseWarning, Record, When
 from stalkproof.ingest.inputs import open_input
 from stalkproof.ingest.telegram import SOURCE
 
@@ -382,3 +383,24 @@ def test_me_names_the_owner_of_a_single_chat_export() -> None:
         with open_input(DATA / "single_chat.json") as inp:
             records = list(SOURCE.parse(inp, Context(me=me)))
         assert [("from_me" in r.markers) for r in records] == [False, True, False, False, False]
+
+
+def assert_built_the_usual_way(records: list[Record]) -> None:
+    """Records, origins and times are made with object.__new__ and slot assignment (see telegram.py and
+    meta.py): every field must be set, and each equal to the dataclass built with its constructor."""
+    for record in records:
+        values = {field.name: getattr(record, field.name) for field in fields(Record)}
+        values["origin"] = Origin(**{f.name: getattr(record.origin, f.name) for f in fields(Origin)})
+        values["when"] = When(**{f.name: getattr(record.when, f.name) for f in fields(When)})
+        assert Record(**values) == record
+
+
+def test_fast_records_equal_records_built_the_usual_way(tmp_path: Path) -> None:
+    path = tmp_path / "result.json"
+    with path.open("wb") as out:
+        render.write_synthetic(out, 500)
+    paths = [path, *(p for p in DATA.iterdir() if p.name != "truncated.json")]
+    for source in paths:
+        records, _ = parse(source)
+        assert records
+        assert_built_the_usual_way(records)

@@ -16,6 +16,7 @@ Usage::
         element.canonical  # True when raw is canonical JSON rather than the file's bytes (see below)
 
 A target is a tuple of keys from the root; "*" stands for any array index and () for a root array.
+`iter_element_runs` gives the same elements in lists of consecutive ones, for sources that read millions.
 
 **Pretty-printed documents** (what the apps write) are split at C speed. A raw newline cannot occur inside
 a JSON string, so every line break is outside strings and each element of a pretty-printed array starts
@@ -68,6 +69,7 @@ BLOCK = 1024 * 1024
 MAX_SKELETON_LINE = 1024 * 1024
 MAX_ELEMENT = 64 * 1024 * 1024
 CANONICAL = "canonical-json"
+RUN_LENGTH = 64  # elements handed out together: enough to spread the per-call costs, few enough to stay small
 _BOM = b"\xef\xbb\xbf"
 _WHITESPACE = b" \t\r\n"
 _TOKEN = re.compile(rb'[ \t\r\n]*(?:("(?:[^"\\]|\\.)*")|([{}\[\]:,])|([^ \t\r\n{}\[\]:,"]+))')
@@ -78,6 +80,8 @@ _LONE_SURROGATE = re.compile(
     rb"|(?<!\\u[dD][89abAB][0-9a-fA-F]{2})\\u[dD][c-fC-F][0-9a-fA-F]{2}"
 )
 _EMPTY: Mapping[str, Any] = MappingProxyType({})
+_LINE_BREAKS = b"\r\n"
+_MORE, _LAST, _SLOW = range(3)  # how `_collect` stopped: a full run, the array's end, something for `_step`
 
 
 @dataclass(slots=True)
@@ -130,15 +134,34 @@ def iter_elements(
     `where` names the member to the user (`inp.where(member)`); `start` skips a prefix that is not JSON
     (X's `window.YTD... = `) while keeping offsets and lines true to the member; `noun` is what an
     element is called in error messages; `layout` is "auto", or "stream" to go straight to ijson."""
+    for run in iter_element_runs(member, where, targets, ctx, start=start, noun=noun, layout=layout):
+        yield from run
+
+
+def iter_element_runs(
+    member: Member,
+    where: str,
+    targets: Sequence[Target],
+    ctx: Context | None = None,
+    *,
+    start: int = 0,
+    noun: str = "message",
+    layout: str = "auto",
+) -> Iterator[list[Element]]:
+    """The same elements as `iter_elements`, in lists of consecutive elements of one array (the same
+    `array`, `target` and `container`), for callers that handle millions: a list per element handed out
+    costs less than a generator step per element. Warnings and errors come when they would from
+    `iter_elements`: after the caller has had every element before them."""
     given = 0
     if layout != "stream":
         splitter = _PrettySplitter(member, where, tuple(targets), ctx, start, noun)
         try:
-            yield from splitter.run()
+            yield from splitter.runs()
             return
         except _LayoutNotRecognised:
             given = splitter.given
-    yield from _stream_elements(member, where, tuple(targets), ctx, start, noun, skip=given)
+    for element in _stream_elements(member, where, tuple(targets), ctx, start, noun, skip=given):
+        yield [element]
 
 
 def canonical_bytes(value: Any) -> bytes:
@@ -173,6 +196,25 @@ class _Frame:
     expect_key: bool = True
 
 
+@dataclass(slots=True)
+class _Shape:
+    """How the elements of one pretty-printed array are laid out: each opens with the line `opening`
+    ("I{\\n") and ends at the first `marker` ("\\nI}") after it, `brace` bytes into the opening line."""
+
+    opening: bytes
+    array: str
+    target: Target
+    container: Mapping[str, Any]
+    marker: bytes = b""
+    brace: int = 0
+    after: int = 0
+
+    def __post_init__(self) -> None:
+        indent = self.opening[: self.opening.index(b"{")]
+        self.marker = b"\n" + indent + b"}"
+        self.brace, self.after = len(indent), len(self.marker)
+
+
 class _PrettySplitter:
     """One pass over a pretty-printed member: skeleton lines through `_scan`, target arrays through `_run`."""
 
@@ -198,11 +240,13 @@ class _PrettySplitter:
         self.skeleton = bytearray()
         self.skeleton_lines = 1
         self.given = 0  # elements handed out, so that ijson can carry on after them
+        self.index = 0  # of the next element in the array being read
+        self.last = False  # the element `_step` gave ends its array
         # (skeleton line, member line) from which the two count on together: the skeleton leaves out the
         # elements, so an error found in it is mapped back to the member's line through these
         self.anchors: list[tuple[int, int]] = []
 
-    def run(self) -> Iterator[Element]:
+    def runs(self) -> Iterator[list[Element]]:
         with self.member.open() as stream:
             self.stream = stream
             self._skip_prefix()
@@ -363,7 +407,7 @@ class _PrettySplitter:
 
     # --- inside a target array ---------------------------------------------------------------------
 
-    def _elements(self, target: Target, parts: tuple[str | int, ...]) -> Iterator[Element]:
+    def _elements(self, target: Target, parts: tuple[str | int, ...]) -> Iterator[list[Element]]:
         container = self._container(parts)
         head = self._peek_line()
         if head is None:
@@ -388,61 +432,141 @@ class _PrettySplitter:
 
     def _run(
         self, target: Target, parts: tuple[str | int, ...], container: Mapping[str, Any], opening: bytes
-    ) -> Iterator[Element]:
-        """The hot loop: elements opened by the line `opening`, until one is not followed by a comma.
-        The window, position and line live in locals here and go back to `self` before anything else
-        (refilling, reporting a fault) looks at them."""
-        indent = opening[: opening.index(b"{")]
-        marker = b"\n" + indent + b"}"
-        brace, after = len(indent), len(marker)
-        array = format_path(parts)
-        loads = orjson.loads
-        index = 0
-        buf, pos, line = self.buf, self.pos, self.line
+    ) -> Iterator[list[Element]]:
+        """The elements opened by the line `opening`, until one is not followed by a comma, in runs.
+
+        `_collect` takes the elements that need nothing but a split and a decode, many at a time;
+        whatever else comes (the end of the window, a fault, a slice orjson refuses, an odd line break)
+        is left to `_step`, one element at a time, exactly as the splitter always read them. A run is
+        handed out before `_step` looks at anything, so warnings and errors reach the caller after every
+        element before them, as if there were no runs."""
+        shape = _Shape(opening, format_path(parts), target, container)
+        self.index = 0
         while True:
-            if not buf.startswith(opening, pos):
-                self.pos, self.line = pos, line
-                if len(buf) - pos < len(opening) + 2 and self._fill():
-                    buf, pos = self.buf, self.pos
-                    continue
-                self._not_an_element(index)
-            end = buf.find(marker, pos + brace)
-            close = end + after
-            if end < 0 or close + 2 > len(buf):
-                self.pos, self.line = pos, line
-                if len(buf) - pos > MAX_ELEMENT:
-                    raise _LayoutNotRecognised
-                if self._fill():
-                    buf, pos = self.buf, self.pos
-                    continue  # find again in the longer window; this happens about once a MiB
+            run: list[Element] = []
+            status = self._collect(run, shape)
+            if run:
+                self.given += len(run)
+                yield run
+            if status == _LAST:
+                return
+            if status == _SLOW:
+                element = self._step(shape)
+                if element is not None:
+                    self.given += 1
+                    yield [element]
+                    if self.last:
+                        return
+
+    def _collect(self, run: list[Element], shape: _Shape) -> int:
+        """The hot loop: append up to RUN_LENGTH elements that lie whole in the window, that orjson decodes
+        and that are followed by ",\\n" and the next element's opening line (or end the array, followed
+        by a line break). The window, position and line live in locals here and go back to `self` before
+        returning. Elements are made with object.__new__ and slot assignment: the dataclass __init__
+        costs as much as the split itself."""
+        opening, marker, brace, after = shape.opening, shape.marker, shape.brace, shape.after
+        array, target, container = shape.array, shape.target, shape.container
+        following = b",\n" + opening  # one look at what follows an element checks the comma and the next
+        prefix = marker[:-1]
+        loads, new = orjson.loads, object.__new__
+        buf, pos, line, index, base = self.buf, self.pos, self.line, self.index, self.base
+        safe_end = len(buf) - len(following)  # room to look past an element without leaving the window
+        if not buf.startswith(opening, pos):
+            return _SLOW
+        status = _SLOW
+        for _ in range(RUN_LENGTH):
+            # The element ends at the first `marker` ("\\nI}") from pos + brace. Looking for "}" alone runs
+            # at memchr speed, and the first "}" far enough on is usually the marker's; else the marker
+            # is further on, so the search goes on from there. Both give exactly buf.find(marker, ...).
+            curly = buf.find(b"}", pos + brace + after - 1)
+            if curly < 0:
+                break
+            end = curly - after + 1
+            if buf[end:curly] != prefix:
+                end = buf.find(marker, end + 1)
                 if end < 0:
-                    if index == 0:  # no element of this array has shown the layout yet: let ijson judge
-                        raise _LayoutNotRecognised
-                    self._ends_inside(index)
-            if buf[close : close + 2] == b",\n":
+                    break
+            close = end + after
+            if close > safe_end:
+                break
+            if buf.startswith(following, close):
                 step = 2
-            elif buf[close : close + 3] == b",\r\n":
-                step = 3
-            elif buf[close : close + 1] in (b"\n", b"\r", b""):
+            elif buf[close] in _LINE_BREAKS:
                 step = 0
             else:
-                raise _LayoutNotRecognised
+                break  # ",\r\n" and anything odd: `_step` reads it as it always did
             start = pos + brace
             raw = buf[start:close]
             try:
                 value = loads(raw)
             except orjson.JSONDecodeError:
-                self.line = line
-                value = self._decode_slowly(raw)
+                break
             end_line = line + raw.count(b"\n")
-            self.given += 1
-            yield Element(value, raw, self.base + start, line, end_line, array, index, target, container)
+            element = new(Element)
+            element.value = value
+            element.raw = raw
+            element.offset = base + start
+            element.line = line
+            element.end_line = end_line
+            element.array = array
+            element.index = index
+            element.target = target
+            element.container = container
+            element.canonical = False
+            run.append(element)
             index += 1
-            pos = close + step
-            if not step:  # the last element: the skeleton reads the rest of its line
-                self.pos, self.line = pos, end_line
-                return
-            line = end_line + 1
+            if not step:
+                pos, line, status = close, end_line, _LAST
+                break
+            pos, line = close + step, end_line + 1
+        else:
+            status = _MORE
+        self.pos, self.line, self.index = pos, line, index
+        return status
+
+    def _step(self, shape: _Shape) -> Element | None:
+        """One element the careful way, for what `_collect` left: reads more of the file (then None, and
+        `_collect` tries again), names a fault, or gives the element (`self.last` says if it ends the
+        array)."""
+        buf, pos, line, index = self.buf, self.pos, self.line, self.index
+        opening, brace, after = shape.opening, shape.brace, shape.after
+        if not buf.startswith(opening, pos):
+            if len(buf) - pos < len(opening) + 2 and self._fill():
+                return None
+            self._not_an_element(index)
+        end = buf.find(shape.marker, pos + brace)
+        close = end + after
+        if end < 0 or close + 2 > len(buf):
+            if len(buf) - pos > MAX_ELEMENT:
+                raise _LayoutNotRecognised
+            if self._fill():
+                return None  # find again in the longer window; this happens about once a MiB
+            if end < 0:
+                if index == 0:  # no element of this array has shown the layout yet: let ijson judge
+                    raise _LayoutNotRecognised
+                self._ends_inside(index)
+        if buf[close : close + 2] == b",\n":
+            step = 2
+        elif buf[close : close + 3] == b",\r\n":
+            step = 3
+        elif buf[close : close + 1] in (b"\n", b"\r", b""):
+            step = 0
+        else:
+            raise _LayoutNotRecognised
+        start = pos + brace
+        raw = buf[start:close]
+        try:
+            value = orjson.loads(raw)
+        except orjson.JSONDecodeError:
+            value = self._decode_slowly(raw)
+        end_line = line + raw.count(b"\n")
+        element = Element(
+            value, raw, self.base + start, line, end_line, shape.array, index, shape.target, shape.container
+        )
+        self.index, self.last = index + 1, not step
+        # the last element: the skeleton reads the rest of its line
+        self.pos, self.line = close + step, (end_line + 1 if step else end_line)
+        return element
 
     def _not_an_element(self, index: int) -> None:
         """After "},", the next line must open another element."""

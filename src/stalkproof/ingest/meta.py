@@ -44,11 +44,12 @@ from stalkproof.errors import InputError
 from stalkproof.ingest.base import Attachment, Context, Handle, Origin, Record, Repeats, Survey, When
 from stalkproof.ingest.identifiers import normalise
 from stalkproof.ingest.inputs import Input, Member
-from stalkproof.ingest.jsonsplit import CANONICAL, Element, MemberIndex, iter_elements, warn_unreadable
+from stalkproof.ingest.jsonsplit import CANONICAL, Element, MemberIndex, iter_element_runs, warn_unreadable
 
 TARGETS = (("messages",),)
 MEDIA_KEYS = ("photos", "videos", "audio_files", "files", "gifs")
 _ATTACHMENT_KEYS = frozenset((*MEDIA_KEYS, "media", "sticker"))
+_KIND_KEYS = frozenset(("is_unsent", "isUnsent", "call_duration", "type"))  # what `_kind` looks at
 _NO_MARKERS: frozenset[str] = frozenset()
 _DELETED = frozenset({"deleted"})
 _FROM_ME = frozenset({"from_me"})
@@ -84,11 +85,16 @@ CLASSIC = _Layout("sender_name", "timestamp_ms", "content", "is_unsent", mojibak
 E2EE = _Layout("senderName", "timestamp", "text", "isUnsent", mojibake=False)
 
 
-def _since_epoch(milliseconds: int) -> timedelta:
-    """timedelta(milliseconds=milliseconds), exactly: positional arguments cost half as much as that
-    keyword, and this is paid once a message."""
-    seconds, rest = divmod(milliseconds, 1000)
-    return timedelta(0, seconds, rest * 1000)
+# An instant is the start of its hour (cached per reader) plus these: adding two ready-made timedeltas costs
+# a tenth of building one, and the sum is exactly _EPOCH + timedelta(milliseconds=...).
+_SECONDS = tuple(timedelta(0, second) for second in range(3600))
+_MILLISECONDS = tuple(timedelta(0, 0, milliseconds * 1000) for milliseconds in range(1000))
+# Records, origins and times are made with object.__new__ and slot assignment, as whatsapp_parse.py does:
+# it skips the dataclass __init__ calls, which cost about twice as much. Every field is assigned, and
+# tests/ingest/test_meta.py checks the records against ones built the usual way.
+_new = object.__new__
+# Starts of hours kept at once: messages come in time order, so a few suffice, and memory stays small.
+_CACHED_HOURS = 4096
 
 
 def repair(text: str) -> str:
@@ -208,6 +214,7 @@ class _Reader:
         self.missing = 0
         self.container: Mapping[str, Any] | None = None
         self.thread = _Thread()
+        self.instants: dict[int, datetime] = {}  # hours since the epoch -> the start of that hour
 
     def records(self) -> Iterator[Record]:
         files = _thread_files(self.inp, with_e2ee=self.platform == "messenger")
@@ -216,12 +223,13 @@ class _Reader:
         for file in files:
             self.files += 1
             where = self.inp.where(file.member)
-            for element in iter_elements(file.member, where, TARGETS, self.ctx):
-                if element.container is not self.container:
-                    self._enter(element.container, file)
-                record = self._record(element, file, where)
-                if record is not None:
-                    yield record
+            for run in iter_element_runs(file.member, where, TARGETS, self.ctx):
+                if run[0].container is not self.container:  # a run is all from one array
+                    self._enter(run[0].container, file)
+                for element in run:
+                    record = self._record(element, file, where)
+                    if record is not None:
+                        yield record
         if self.missing and not self.media.holds_media:
             where = self.inp.where(files[0].member)
             self.ctx.warn("media_missing", where, None, "", _MISSED_MEDIA.format(count=self.missing))
@@ -268,7 +276,9 @@ class _Reader:
             self._unreadable(element, where, "This message has no time stalkproof can read")
             return None
         name = message.pop(layout.sender, None)
-        sender = self._handle(name, layout) if type(name) is str else None
+        sender = None
+        if type(name) is str:
+            sender = self.handles.get(name) or self._handle(name, layout)
         text = message.pop(layout.text, None)
         if type(text) is not str or not text:
             text = None
@@ -276,7 +286,9 @@ class _Reader:
             repaired = repair(text)
             if repaired != text:
                 message["text_normalised"] = repaired
-        kind, markers = self._kind(message, sender)
+        kind, markers = "message", _NO_MARKERS
+        if not _KIND_KEYS.isdisjoint(message):
+            kind, markers = self._kind(message, sender)
         if sender is not None and sender.identifier in self.mine:
             markers = markers | _FROM_ME
         if kind == "system":
@@ -295,29 +307,45 @@ class _Reader:
         who = sender.identifier if sender is not None else None
         names = tuple([attachment.name for attachment in attachments]) if attachments else ()
         identity = (file.thread, milliseconds, who, text, names)
-        origin = Origin(
-            file.member.name,
-            element.offset,
-            len(element.raw),
-            element.line,
-            element.end_line,
-            element.path if element.canonical else None,
-        )
-        return Record(
-            kind,
-            self.platform,
-            When(_EPOCH + _since_epoch(milliseconds), "second", str(milliseconds), "UTC"),
-            file.thread,
-            sender,
-            self._recipients(sender),
-            text,
-            origin,
-            element.raw,
-            (*identity, self.repeats.number(milliseconds, identity)),
-            attachments,
-            markers,
-            message,
-        )
+        origin = _new(Origin)
+        origin.member = file.member.name
+        origin.offset = element.offset
+        origin.length = len(element.raw)
+        origin.line = element.line
+        origin.end_line = element.end_line
+        origin.path = element.path if element.canonical else None
+        record = _new(Record)
+        record.kind = kind
+        record.channel = self.platform
+        record.when = self._when(milliseconds)
+        record.thread = file.thread
+        record.sender = sender
+        record.recipients = self._recipients(sender) if self.thread.participants else ()
+        record.text = text
+        record.origin = origin
+        record.raw = element.raw
+        record.identity = (*identity, self.repeats.number(milliseconds, identity))
+        record.attachments = attachments
+        record.markers = markers
+        record.details = message
+        return record
+
+    def _when(self, milliseconds: int) -> When:
+        """`timestamp_ms` as an instant: the start of its hour (cached) plus ready-made seconds and
+        milliseconds, exactly _EPOCH + timedelta(milliseconds=...), OverflowError and all."""
+        hour, into = divmod(milliseconds, 3_600_000)
+        start = self.instants.get(hour)
+        if start is None:
+            if len(self.instants) > _CACHED_HOURS:
+                self.instants.clear()
+            start = self.instants[hour] = _EPOCH + timedelta(0, hour * 3600)
+        seconds, rest = divmod(into, 1000)
+        when = _new(When)
+        when.at = start + _SECONDS[seconds] + _MILLISECONDS[rest]
+        when.precision = "second"
+        when.found = str(milliseconds)
+        when.zone = "UTC"
+        return when
 
     def _kind(self, message: dict[str, Any], sender: Handle | None) -> tuple[str, frozenset[str]]:
         deleted = message.pop(CLASSIC.unsent, False) or message.pop(E2EE.unsent, False)

@@ -46,7 +46,7 @@ from stalkproof.ingest.base import (
 )
 from stalkproof.ingest.identifiers import normalise
 from stalkproof.ingest.inputs import Input, Member
-from stalkproof.ingest.jsonsplit import CANONICAL, Element, MemberIndex, iter_elements, warn_unreadable
+from stalkproof.ingest.jsonsplit import CANONICAL, Element, MemberIndex, iter_element_runs, warn_unreadable
 
 PLATFORM = "telegram"
 RESULT = "result.json"
@@ -59,6 +59,14 @@ _NO_MARKERS: frozenset[str] = frozenset()
 _INTO_HOUR = {
     f"{minute:02d}:{second:02d}": minute * 60 + second for minute in range(60) for second in range(60)
 }
+_SECONDS = tuple(timedelta(0, second) for second in range(3600))  # ready-made, see `_when`
+# Records, origins and times are made with object.__new__ and slot assignment, as whatsapp_parse.py does:
+# it skips the dataclass __init__ calls, which cost about twice as much. Every field is assigned, and
+# tests/ingest/test_telegram.py checks the records against ones built the usual way.
+_new = object.__new__
+# Starts of hours kept at once: messages come in time order, so a few suffice, and memory stays small.
+_CACHED_HOURS = 4096
+_UNSEEN = Handle(PLATFORM, "")  # not in the handle cache yet (None is a cached answer)
 _HEAD = 64 * 1024
 _MESSAGE_SIGNS = re.compile(rb'"(?:date_unixtime|from_id|text_entities)"\s*:')
 _CHAT_TYPE = re.compile(
@@ -128,18 +136,20 @@ class _Chats:
         self.handles: dict[tuple[object, object], Handle | None] = {}
         self.offsets: dict[int, str] = {}
         self.hours: dict[str, int] = {}
+        self.instants: dict[int, datetime] = {}  # hours since the epoch -> the start of that hour
         self.container: Mapping[str, Any] | None = None
         self.thread = ""
         self.chat: tuple[object, object] = (None, None)
         self.missing = 0
 
     def records(self) -> Iterator[Record]:
-        for element in iter_elements(self.member, self.where, TARGETS, self.ctx):
-            if element.container is not self.container:
-                self._enter(element.container)
-            record = self._record(element)
-            if record is not None:
-                yield record
+        for run in iter_element_runs(self.member, self.where, TARGETS, self.ctx):
+            if run[0].container is not self.container:  # a run is all from one array
+                self._enter(run[0].container)
+            for element in run:
+                record = self._record(element)
+                if record is not None:
+                    yield record
         if self.missing and not self.media.holds_media:
             self.ctx.warn("media_missing", self.where, None, "", _MISSED_MEDIA.format(count=self.missing))
 
@@ -160,13 +170,24 @@ class _Chats:
         if when is None:
             self._unreadable(element, "This message has no date stalkproof can read")
             return None
-        if message.get("type") == "service":
+        kind = message.get("type")
+        if kind == "service":
             kind, sender, markers = self._service(message)
         else:
-            if message.get("type") == "message":
+            if kind == "message":
                 del message["type"]
-            kind, sender = "message", self._handle(message.pop("from_id", None), message.pop("from", None))
-            markers = self._markers(message, sender)
+            key = (message.pop("from_id", None), message.pop("from", None))
+            sender = self.handles.get(key, _UNSEEN)
+            if sender is _UNSEEN:
+                sender = self._handle(*key)
+            kind, markers = "message", _NO_MARKERS
+            if (
+                self.mine
+                or "edited" in message
+                or "edited_unixtime" in message
+                or "forwarded_from" in message
+            ):
+                markers = self._markers(message, sender)
         text = _text(message)
         attachments: tuple[Attachment, ...] = ()
         if "photo" in message or "file" in message or "contact_vcard" in message:
@@ -176,32 +197,31 @@ class _Chats:
         if "reply_to_message_id" in message:
             message["reply_to"] = message.pop("reply_to_message_id")
         message["chat"], message["chat_type"] = self.chat
+        origin = _new(Origin)
+        origin.member = self.member.name
+        origin.offset = element.offset
+        origin.length = len(element.raw)
+        origin.line = element.line
+        origin.end_line = element.end_line
+        origin.path = None
         if element.canonical:
             message["raw"] = CANONICAL
-        origin = Origin(
-            self.member.name,
-            element.offset,
-            len(element.raw),
-            element.line,
-            element.end_line,
-            element.path if element.canonical else None,
-        )
-        identity = (self.thread, message.get("id"))
-        return Record(
-            kind,
-            PLATFORM,
-            when,
-            self.thread,
-            sender,
-            (),
-            text,
-            origin,
-            element.raw,
-            identity,
-            attachments,
-            markers,
-            message,
-        )
+            origin.path = element.path
+        record = _new(Record)
+        record.kind = kind
+        record.channel = PLATFORM
+        record.when = when
+        record.thread = self.thread
+        record.sender = sender
+        record.recipients = ()
+        record.text = text
+        record.origin = origin
+        record.raw = element.raw
+        record.identity = (self.thread, message.get("id"))
+        record.attachments = attachments
+        record.markers = markers
+        record.details = message
+        return record
 
     def _when(self, message: dict[str, Any]) -> When | None:
         """The instant from `date_unixtime`, leaving `date` (the exporting computer's clock) in the message
@@ -212,8 +232,20 @@ class _Chats:
                 seconds = int(unix)
                 if type(date) is str:
                     message["utc_offset"] = self._offset(date, seconds)
-                # timedelta(0, seconds) is timedelta(seconds=seconds), without the keyword's cost.
-                return When(_EPOCH + timedelta(0, seconds), "second", str(unix), "UTC")
+                # The start of the hour is cached and the seconds into it looked up: far cheaper than
+                # _EPOCH + timedelta(0, seconds), whose large argument timedelta must normalise.
+                hour, into = divmod(seconds, 3600)
+                start = self.instants.get(hour)
+                if start is None:
+                    if len(self.instants) > _CACHED_HOURS:
+                        self.instants.clear()
+                    start = self.instants[hour] = _EPOCH + timedelta(0, hour * 3600)
+                when = _new(When)
+                when.at = start + _SECONDS[into]
+                when.precision = "second"
+                when.found = str(unix)
+                when.zone = "UTC"
+                return when
             if type(date) is str:
                 return When(datetime.fromisoformat(date), "second", date)
         except (ValueError, TypeError, OverflowError):
@@ -333,8 +365,11 @@ def _text(message: dict[str, Any]) -> str | None:
         text = "".join(part if isinstance(part, str) else str(part.get("text", "")) for part in parts)
         if entities is None:  # exports before 2021 have only the mixed list
             entities = [part if isinstance(part, dict) else {"type": "plain", "text": part} for part in parts]
-    if entities and not _all_plain(entities):
-        message["text_entities"] = entities
+    if entities:
+        # Most messages have one plain entity: checked here, without a call to _all_plain.
+        only = entities[0] if type(entities) is list and len(entities) == 1 else None
+        if not (type(only) is dict and only.get("type") == "plain") and not _all_plain(entities):
+            message["text_entities"] = entities
     return text if isinstance(text, str) and text else None
 
 
