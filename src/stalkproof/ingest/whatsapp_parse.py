@@ -8,6 +8,10 @@ A line whose prefix is not a cached header and that cannot start one (its first 
 or the start of U+200E or of a BOM) is a continuation line. Every record can be built by `_finish`, and
 everything rare (notices, media, deleted and edited markers, forged-header checks, warnings) lives in
 whatsapp_notes.py.
+
+`ChatParser.parse_python` is the reference loop. `ChatParser.parse` runs its compiled twin
+(_whatsapp_fast.pyx, about twice as fast, see whatsapp_compiled.py) when it is built, which calls back into
+this class for everything but the two inline cases, so a change to the loop is made in both.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from typing import IO
 from stalkproof.errors import InputError
 from stalkproof.ingest.base import Context, Origin, Record, When
 from stalkproof.ingest.lines import decode
+from stalkproof.ingest.whatsapp_compiled import compiled_parse
 from stalkproof.ingest.whatsapp_grammar import (
     CACHE_LIMIT,
     STARTERS,
@@ -95,7 +100,9 @@ class Ordinals:
         self.newest_forgotten = max(self.newest_forgotten, *forgotten)
         for iso in forgotten:
             del self.recent[iso]
-            self.bases.pop(iso, None)
+        if self.bases:  # usually empty: only a time that came back after it was forgotten has a base
+            for iso in forgotten:
+                self.bases.pop(iso, None)
 
 
 class ChatParser:
@@ -128,7 +135,14 @@ class ChatParser:
         self.ordinals = Ordinals()
 
     def parse(self, stream: IO[bytes]) -> Iterator[Record]:
-        """The chat's records in file order, with the date-order and export-cap warnings around them.
+        """The chat's records in file order, with the date-order and export-cap warnings around them: from
+        the compiled loop when it is built (whatsapp_compiled.py), which gives the same records, identities,
+        warnings and errors, otherwise from `parse_python`."""
+        compiled = compiled_parse()
+        return compiled(self, stream) if compiled is not None else self.parse_python(stream)
+
+    def parse_python(self, stream: IO[bytes]) -> Iterator[Record]:
+        """The reference loop (_whatsapp_fast.pyx follows it step for step: change both together).
 
         One long function on purpose: a message costs about three microseconds in all, and a call per
         message, or per new minute, would add 5% each. A record is finished when the next header shows
