@@ -60,7 +60,7 @@ import ijson
 import orjson
 
 from stalkproof.errors import InputError
-from stalkproof.ingest.base import Context
+from stalkproof.ingest.base import Context, Origin
 from stalkproof.ingest.inputs import Input, Member
 
 Target = tuple[str, ...]
@@ -82,6 +82,7 @@ _LONE_SURROGATE = re.compile(
 _EMPTY: Mapping[str, Any] = MappingProxyType({})
 _LINE_BREAKS = b"\r\n"
 _MORE, _LAST, _SLOW = range(3)  # how `_collect` stopped: a full run, the array's end, something for `_step`
+_new = object.__new__
 
 
 @dataclass(slots=True)
@@ -104,6 +105,19 @@ class Element:
     def path(self) -> str:
         """Where the element is in the document: "chats.list[3].messages[17]"."""
         return f"{self.array}[{self.index}]"
+
+    def origin(self, member: str) -> Origin:
+        """Where the element's raw bytes are in `member`, with its path in the document when its bytes had
+        to be written out again (`canonical`). Built by slot assignment, as whatsapp_parse.py does: the
+        dataclass __init__ would cost more than the rest, and there is one of these per message."""
+        origin = _new(Origin)
+        origin.member = member
+        origin.offset = self.offset
+        origin.length = len(self.raw)
+        origin.line = self.line
+        origin.end_line = self.end_line
+        origin.path = self.path if self.canonical else None
+        return origin
 
 
 def warn_unreadable(ctx: Context, where: str, element: Element, what: str) -> None:

@@ -41,7 +41,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from stalkproof.errors import InputError
-from stalkproof.ingest.base import Attachment, Context, Handle, Origin, Record, Repeats, Survey, When
+from stalkproof.ingest.base import Attachment, Context, Handle, Record, Repeats, Survey, When
 from stalkproof.ingest.identifiers import normalise
 from stalkproof.ingest.inputs import Input, Member
 from stalkproof.ingest.jsonsplit import CANONICAL, Element, MemberIndex, iter_element_runs, warn_unreadable
@@ -307,13 +307,6 @@ class _Reader:
         who = sender.identifier if sender is not None else None
         names = tuple([attachment.name for attachment in attachments]) if attachments else ()
         identity = (file.thread, milliseconds, who, text, names)
-        origin = _new(Origin)
-        origin.member = file.member.name
-        origin.offset = element.offset
-        origin.length = len(element.raw)
-        origin.line = element.line
-        origin.end_line = element.end_line
-        origin.path = element.path if element.canonical else None
         record = _new(Record)
         record.kind = kind
         record.channel = self.platform
@@ -322,7 +315,7 @@ class _Reader:
         record.sender = sender
         record.recipients = self._recipients(sender) if self.thread.participants else ()
         record.text = text
-        record.origin = origin
+        record.origin = element.origin(file.member.name)
         record.raw = element.raw
         record.identity = (*identity, self.repeats.number(milliseconds, identity))
         record.attachments = attachments

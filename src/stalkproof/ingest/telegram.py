@@ -38,7 +38,6 @@ from stalkproof.ingest.base import (
     Attachment,
     Context,
     Handle,
-    Origin,
     Record,
     Survey,
     When,
@@ -197,16 +196,8 @@ class _Chats:
         if "reply_to_message_id" in message:
             message["reply_to"] = message.pop("reply_to_message_id")
         message["chat"], message["chat_type"] = self.chat
-        origin = _new(Origin)
-        origin.member = self.member.name
-        origin.offset = element.offset
-        origin.length = len(element.raw)
-        origin.line = element.line
-        origin.end_line = element.end_line
-        origin.path = None
         if element.canonical:
             message["raw"] = CANONICAL
-            origin.path = element.path
         record = _new(Record)
         record.kind = kind
         record.channel = PLATFORM
@@ -215,7 +206,7 @@ class _Chats:
         record.sender = sender
         record.recipients = ()
         record.text = text
-        record.origin = origin
+        record.origin = element.origin(self.member.name)
         record.raw = element.raw
         record.identity = (self.thread, message.get("id"))
         record.attachments = attachments
