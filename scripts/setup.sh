@@ -3,7 +3,8 @@
 # or with sudo), then a virtual environment in .venv with stalkproof and its test tools.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-packages=(age postgresql tesseract-ocr tesseract-ocr-eng fonts-dejavu-core libimage-exiftool-perl poppler-utils libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 chromium)
+# gcc and python3-dev build the optional compiled WhatsApp loop (setup.py); without them the Python loop runs.
+packages=(age postgresql gcc python3-dev tesseract-ocr tesseract-ocr-eng fonts-dejavu-core libimage-exiftool-perl poppler-utils libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 chromium)
 command -v npm >/dev/null || packages+=(npm)
 python3 -m venv --help >/dev/null 2>&1 || packages+=(python3-venv python3-pip)
 if [ "$(id -u)" = 0 ]; then sudo=(); elif command -v sudo >/dev/null; then sudo=(sudo); else sudo=(false); fi
