@@ -293,3 +293,47 @@ def test_too_many_messages_in_one_minute_stops_both_loops_alike(tmp_path: Path) 
     chat.write_bytes(render.render(messages[:10], "en_gb"))
     records, _, error = _same_parsed(chat, render.render(messages, "en_gb"))
     assert error is not None and "65,536 messages" in error and len(records) == 65_536
+
+
+# --- damaged chats ---------------------------------------------------------------------------------------
+
+# Bytes that can make or break a header, a name, a line end, a notice or valid UTF-8.
+_DAMAGE: tuple[bytes, ...] = (b"\n", b"\r\n", b"\r", b": ", b"[", b"0", b"1/", b", ", b" - ", b"<")
+_DAMAGE += (b"\xff", b"\xe2\x80", b"\xe2\x80\x8e")
+
+
+def _damaged(data: bytes, generator: random.Random) -> bytes:
+    """`data` with a few bytes cut, doubled or put in where a header, a name or a line end could change."""
+    damaged = bytearray(data)
+    for _ in range(generator.randint(1, 6)):
+        at = generator.randrange(len(damaged) + 1)
+        choice = generator.random()
+        if choice < 0.4:
+            damaged[at:at] = generator.choice(_DAMAGE)
+        elif choice < 0.7:
+            del damaged[at : at + generator.randint(1, 12)]
+        else:
+            damaged[at:at] = damaged[max(0, at - 40) : at]
+    return bytes(damaged)
+
+
+def _surveyed(name: str) -> bool:
+    """Whether the survey accepts the fixture as it is (some are bad input on purpose): a damaged copy is
+    read with the facts the survey learns from the original."""
+    try:
+        with open_input(DATA / name) as inp:
+            SOURCE.survey(inp, Context())
+    except InputError:
+        return False
+    return True
+
+
+@needs_compiled
+@pytest.mark.parametrize("name", [name for name in FIXTURES if name.endswith(".txt") and _surveyed(name)])
+def test_damaged_chats_give_the_same_records_and_errors(name: str) -> None:
+    """Random cuts and insertions in every fixture (fixed seeds): the compiled loop, which reads the
+    buffer with C offsets, must agree with the Python loop on whatever it is given, errors included."""
+    chat = DATA / name
+    generator = random.Random(name)
+    for _ in range(150):
+        _same_parsed(chat, _damaged(chat.read_bytes(), generator))
