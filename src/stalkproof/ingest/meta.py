@@ -37,11 +37,11 @@ import itertools
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from stalkproof.errors import InputError
 from stalkproof.ingest.base import Attachment, Context, Handle, Record, Repeats, Survey, When
+from stalkproof.ingest.epoch import EpochClock
 from stalkproof.ingest.identifiers import normalise
 from stalkproof.ingest.inputs import Input, Member
 from stalkproof.ingest.jsonsplit import CANONICAL, Element, MemberIndex, iter_element_runs, warn_unreadable
@@ -58,7 +58,6 @@ FACEBOOK_ROOTS = ("your_activity_across_facebook/", "your_facebook_activity/")
 INSTAGRAM_ROOTS = ("your_instagram_activity/",)
 _INSTAGRAM_HINTS = ("your_instagram_activity/", "followers_and_following/")
 _THREAD_FILE = re.compile(r"(?:^|/)messages/(?P<box>[^/]+)/(?P<thread>[^/]+)/message_(?P<number>\d+)\.json$")
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _HEAD = 64 * 1024
 _E2EE_HEAD = 4096
 MAX_LOOSE_FILES = 10_000
@@ -85,16 +84,10 @@ CLASSIC = _Layout("sender_name", "timestamp_ms", "content", "is_unsent", mojibak
 E2EE = _Layout("senderName", "timestamp", "text", "isUnsent", mojibake=False)
 
 
-# An instant is the start of its hour (cached per reader) plus these: adding two ready-made timedeltas costs
-# a tenth of building one, and the sum is exactly _EPOCH + timedelta(milliseconds=...).
-_SECONDS = tuple(timedelta(0, second) for second in range(3600))
-_MILLISECONDS = tuple(timedelta(0, 0, milliseconds * 1000) for milliseconds in range(1000))
 # Records, origins and times are made with object.__new__ and slot assignment, as whatsapp_parse.py does:
 # it skips the dataclass __init__ calls, which cost about twice as much. Every field is assigned, and
 # tests/ingest/test_meta.py checks the records against ones built the usual way.
 _new = object.__new__
-# Starts of hours kept at once: messages come in time order, so a few suffice, and memory stays small.
-_CACHED_HOURS = 4096
 
 
 def repair(text: str) -> str:
@@ -214,7 +207,7 @@ class _Reader:
         self.missing = 0
         self.container: Mapping[str, Any] | None = None
         self.thread = _Thread()
-        self.instants: dict[int, datetime] = {}  # hours since the epoch -> the start of that hour
+        self.clock = EpochClock()
 
     def records(self) -> Iterator[Record]:
         files = _thread_files(self.inp, with_e2ee=self.platform == "messenger")
@@ -324,17 +317,9 @@ class _Reader:
         return record
 
     def _when(self, milliseconds: int) -> When:
-        """`timestamp_ms` as an instant: the start of its hour (cached) plus ready-made seconds and
-        milliseconds, exactly _EPOCH + timedelta(milliseconds=...), OverflowError and all."""
-        hour, into = divmod(milliseconds, 3_600_000)
-        start = self.instants.get(hour)
-        if start is None:
-            if len(self.instants) > _CACHED_HOURS:
-                self.instants.clear()
-            start = self.instants[hour] = _EPOCH + timedelta(0, hour * 3600)
-        seconds, rest = divmod(into, 1000)
+        """`timestamp_ms` as an instant (see epoch.py)."""
         when = _new(When)
-        when.at = start + _SECONDS[seconds] + _MILLISECONDS[rest]
+        when.at = self.clock.milliseconds(milliseconds)
         when.precision = "second"
         when.found = str(milliseconds)
         when.zone = "UTC"

@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from stalkproof.errors import InputError
@@ -43,6 +43,7 @@ from stalkproof.ingest.base import (
     When,
     survey_by_parsing,
 )
+from stalkproof.ingest.epoch import EPOCH, EpochClock
 from stalkproof.ingest.identifiers import normalise
 from stalkproof.ingest.inputs import Input, Member
 from stalkproof.ingest.jsonsplit import CANONICAL, Element, MemberIndex, iter_element_runs, warn_unreadable
@@ -52,19 +53,16 @@ RESULT = "result.json"
 TARGETS = (("messages",), ("chats", "list", "*", "messages"), ("left_chats", "list", "*", "messages"))
 MEDIA_KEYS = ("photo", "file", "contact_vcard")
 NOT_INCLUDED = "(File "  # "(File not included. Change data exporting settings to download.)" and kin
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
 _NO_MARKERS: frozenset[str] = frozenset()
 # "MM:SS" -> seconds into the hour: one look-up costs a quarter of the two int() calls it stands for.
 _INTO_HOUR = {
     f"{minute:02d}:{second:02d}": minute * 60 + second for minute in range(60) for second in range(60)
 }
-_SECONDS = tuple(timedelta(0, second) for second in range(3600))  # ready-made, see `_when`
 # Records, origins and times are made with object.__new__ and slot assignment, as whatsapp_parse.py does:
 # it skips the dataclass __init__ calls, which cost about twice as much. Every field is assigned, and
 # tests/ingest/test_telegram.py checks the records against ones built the usual way.
 _new = object.__new__
-# Starts of hours kept at once: messages come in time order, so a few suffice, and memory stays small.
-_CACHED_HOURS = 4096
 _UNSEEN = Handle(PLATFORM, "")  # not in the handle cache yet (None is a cached answer)
 _HEAD = 64 * 1024
 _MESSAGE_SIGNS = re.compile(rb'"(?:date_unixtime|from_id|text_entities)"\s*:')
@@ -135,7 +133,7 @@ class _Chats:
         self.handles: dict[tuple[object, object], Handle | None] = {}
         self.offsets: dict[int, str] = {}
         self.hours: dict[str, int] = {}
-        self.instants: dict[int, datetime] = {}  # hours since the epoch -> the start of that hour
+        self.clock = EpochClock()
         self.container: Mapping[str, Any] | None = None
         self.thread = ""
         self.chat: tuple[object, object] = (None, None)
@@ -223,16 +221,8 @@ class _Chats:
                 seconds = int(unix)
                 if type(date) is str:
                     message["utc_offset"] = self._offset(date, seconds)
-                # The start of the hour is cached and the seconds into it looked up: far cheaper than
-                # _EPOCH + timedelta(0, seconds), whose large argument timedelta must normalise.
-                hour, into = divmod(seconds, 3600)
-                start = self.instants.get(hour)
-                if start is None:
-                    if len(self.instants) > _CACHED_HOURS:
-                        self.instants.clear()
-                    start = self.instants[hour] = _EPOCH + timedelta(0, hour * 3600)
                 when = _new(When)
-                when.at = start + _SECONDS[into]
+                when.at = self.clock.seconds(seconds)
                 when.precision = "second"
                 when.found = str(unix)
                 when.zone = "UTC"
@@ -252,7 +242,7 @@ class _Chats:
             if len(self.hours) > 65_536:
                 self.hours.clear()
             start = datetime.fromisoformat(key + ":00:00").replace(tzinfo=UTC)
-            hour = self.hours[key] = int((start - _EPOCH).total_seconds())
+            hour = self.hours[key] = int((start - EPOCH).total_seconds())
         into = _INTO_HOUR.get(date[14:19])
         if into is None:  # not written "MM:SS": int() reads it, or refuses it, as it always did
             into = int(date[14:16]) * 60 + int(date[17:19])
