@@ -55,7 +55,6 @@ from stalkproof.vault.vault import Vault
 RESULTS = Path(__file__).with_name("results") / "import.json"
 WHATSAPP_HFORMAT = "%d/%m/%Y, %H:%M - %name:"
 SEQ_GAP = 1_000_000_000
-IMPORT_BATCH = 5_000  # ImportRequest's default
 
 
 @dataclass
@@ -154,7 +153,7 @@ def child_import(path: Path, folder: Path) -> dict[str, float]:
     return {"count": report.new, "seconds": seconds, "rss_mb": peak_rss_mb()}
 
 
-def child_floor(path: Path, folder: Path, batch: int) -> dict[str, float]:
+def child_floor(path: Path, folder: Path) -> dict[str, float]:
     """The vault's own write time for exactly what a full import stores: the import is run once, untimed,
     then its event rows and their ledger entries are read back and written again, prebuilt, into a fresh
     vault in the import's batch size, one transaction each. No parsing, hashing or row building is left,
@@ -165,7 +164,9 @@ def child_floor(path: Path, folder: Path, batch: int) -> dict[str, float]:
 
     first, _ = Vault.create(folder / "first", PASSPHRASE, kdf=FAST_KDF)
     case = create_case(first, "bench")
-    run_import(first, case.id, ImportRequest(path=path, zone="Europe/London", batch=batch))
+    request = ImportRequest(path=path, zone="Europe/London")
+    batch = request.batch
+    run_import(first, case.id, request)
     second, _ = Vault.create(folder / "second", PASSPHRASE, kdf=FAST_KDF)
     event_names = [column.name for column in events.columns]
     ledger_names = [column.name for column in ledger.columns]
@@ -282,7 +283,7 @@ def bench_whatsapp(settings: argparse.Namespace, folder: Path, figures: list[Fig
     full = run_child("import", str(path), str(folder / "vault-main"))
     figures.append(at_least("full import msg/s", rate(full), "msg/s", 100_000, note))
     figures.append(Figure("full import peak RSS", full["rss_mb"], "MB", "< 150", full["rss_mb"] < 150))
-    floor = run_child("floor", str(path), str(folder / "vault-floor"), str(IMPORT_BATCH))
+    floor = run_child("floor", str(path), str(folder / "vault-floor"))
     floor_note = "the import's own event and ledger rows written again, prebuilt (no parsing or hashing)"
     figures.append(at_least("vault write floor msg/s", rate(floor), "msg/s", None, floor_note))
     figures.append(Figure("full import / vault write floor", rate(full) / rate(floor), "x"))
@@ -381,7 +382,7 @@ def child(arguments: list[str]) -> dict[str, float]:
     if kind == "import":
         return child_import(Path(rest[0]), Path(rest[1]))
     if kind == "floor":
-        return child_floor(Path(rest[0]), Path(rest[1]), int(rest[2]))
+        return child_floor(Path(rest[0]), Path(rest[1]))
     if kind == "baseline":
         source_named("csv")  # loads every source, as an import does
         return {"count": 0, "seconds": 1.0, "rss_mb": peak_rss_mb()}

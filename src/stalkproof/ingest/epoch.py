@@ -10,10 +10,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from stalkproof.ingest.base import When
+
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _SECONDS = tuple(timedelta(0, second) for second in range(3600))
 _MILLISECONDS = tuple(timedelta(0, 0, milliseconds * 1000) for milliseconds in range(1000))
 _CACHED_HOURS = 4096  # a few suffice for messages in time order, and memory stays small
+_new = object.__new__
 
 
 class EpochClock:
@@ -40,3 +43,14 @@ class EpochClock:
                 self._hours.clear()
             start = self._hours[hour] = EPOCH + timedelta(0, hour * 3600)
         return start
+
+
+def utc_when(at: datetime, found: str) -> When:
+    """A UTC instant known to the second, as the source wrote it (`found`). Built by slot assignment, as
+    whatsapp_parse.py does: the dataclass __init__ costs more, and there is one of these per message."""
+    when = _new(When)
+    when.at = at
+    when.precision = "second"
+    when.found = found
+    when.zone = "UTC"
+    return when

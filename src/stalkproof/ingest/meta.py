@@ -41,7 +41,7 @@ from typing import Any
 
 from stalkproof.errors import InputError
 from stalkproof.ingest.base import Attachment, Context, Handle, Record, Repeats, Survey, When
-from stalkproof.ingest.epoch import EpochClock
+from stalkproof.ingest.epoch import EpochClock, utc_when
 from stalkproof.ingest.identifiers import normalise
 from stalkproof.ingest.inputs import Input, Member
 from stalkproof.ingest.jsonsplit import CANONICAL, Element, MemberIndex, iter_element_runs, warn_unreadable
@@ -318,12 +318,7 @@ class _Reader:
 
     def _when(self, milliseconds: int) -> When:
         """`timestamp_ms` as an instant (see epoch.py)."""
-        when = _new(When)
-        when.at = self.clock.milliseconds(milliseconds)
-        when.precision = "second"
-        when.found = str(milliseconds)
-        when.zone = "UTC"
-        return when
+        return utc_when(self.clock.milliseconds(milliseconds), str(milliseconds))
 
     def _kind(self, message: dict[str, Any], sender: Handle | None) -> tuple[str, frozenset[str]]:
         deleted = message.pop(CLASSIC.unsent, False) or message.pop(E2EE.unsent, False)

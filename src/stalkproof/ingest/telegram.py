@@ -43,7 +43,7 @@ from stalkproof.ingest.base import (
     When,
     survey_by_parsing,
 )
-from stalkproof.ingest.epoch import EPOCH, EpochClock
+from stalkproof.ingest.epoch import EPOCH, EpochClock, utc_when
 from stalkproof.ingest.identifiers import normalise
 from stalkproof.ingest.inputs import Input, Member
 from stalkproof.ingest.jsonsplit import CANONICAL, Element, MemberIndex, iter_element_runs, warn_unreadable
@@ -221,12 +221,7 @@ class _Chats:
                 seconds = int(unix)
                 if type(date) is str:
                     message["utc_offset"] = self._offset(date, seconds)
-                when = _new(When)
-                when.at = self.clock.seconds(seconds)
-                when.precision = "second"
-                when.found = str(unix)
-                when.zone = "UTC"
-                return when
+                return utc_when(self.clock.seconds(seconds), str(unix))
             if type(date) is str:
                 return When(datetime.fromisoformat(date), "second", date)
         except (ValueError, TypeError, OverflowError):
