@@ -27,6 +27,7 @@ from stalkproof.ingest.base import Context, ParseWarning, Record, Source, Survey
 from stalkproof.ingest.csv_mapped import read_mapping
 from stalkproof.ingest.inputs import Input, open_input
 from stalkproof.ingest.registry import detect_all, source_named
+from stalkproof.vault.bulk import between_batches, collector_between_batches
 from stalkproof.vault.ledger import complete_row
 from stalkproof.vault.schema import accounts, attributions, import_batches, import_warnings, imports, parties
 from stalkproof.vault.vault import Vault
@@ -246,6 +247,14 @@ class _Run:
     def store(self, survey_warnings: list[ParseWarning], options: dict[str, Any]) -> None:
         seen = {_warning_key(warning) for warning in survey_warnings}
         state, done = self._begin(options, survey_warnings)
+        with collector_between_batches():
+            self._store_all(state, seen, done)
+        if state.dater.naive_seen and state.dater.assumed:
+            self.report.zone = state.dater.stated_zone
+        else:
+            self.report.zone = state.dater.zone_name if state.dater.naive_seen else None
+
+    def _store_all(self, state: ImportState, seen: set[tuple[object, ...]], done: int) -> None:
         self.ctx.on_warning = lambda warning: self._collect(warning, seen, done)
         batch: list[tuple[int, Record]] = []
         ctx, size, clock = self.ctx, self.request.batch, time.monotonic  # looked up once, not per record
@@ -259,11 +268,8 @@ class _Run:
             if len(batch) >= size or clock() - started > BATCH_SECONDS:
                 self._write(state, batch, ordinal, final=False)
                 batch, started = [], clock()
+                between_batches()
         self._write(state, batch, ordinal, final=True)
-        if state.dater.naive_seen and state.dater.assumed:
-            self.report.zone = state.dater.stated_zone
-        else:
-            self.report.zone = state.dater.zone_name if state.dater.naive_seen else None
 
     def _records(self) -> Iterator[Record]:
         return self.source.parse(self.inp, self.ctx)

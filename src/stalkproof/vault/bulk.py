@@ -22,3 +22,30 @@ def paused_garbage_collection() -> Iterator[None]:
     finally:
         if was_enabled:
             gc.enable()
+
+
+@contextmanager
+def collector_between_batches() -> Iterator[None]:
+    """Run Python's cycle collector only between an import's batches, and never over what was in memory
+    before the import began.
+
+    An import makes some ten short-lived objects per record (the record, its draft, row dicts, JSON
+    text); none form cycles, and all are freed by reference counting when their batch is written. Left
+    alone, the collector still scans them, and the rest of the heap, thousands of times per million
+    records: about a sixth of a full import's time (measured). Freezing the older heap keeps it out of
+    every scan until the import ends; `between_batches` then collects the young generations once per
+    batch, so at most one batch's worth of cyclic garbage waits."""
+    was_enabled = gc.isenabled()
+    gc.freeze()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+        if was_enabled:
+            gc.enable()
+
+
+def between_batches() -> None:
+    """Collect cyclic garbage left by the batch just written (see `collector_between_batches`)."""
+    gc.collect(1)
