@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import random
 import shutil
@@ -72,6 +73,13 @@ def test_importing_the_same_file_again_adds_nothing(case_setup: VaultSetup, cli:
     assert _event_count(case_setup) == 4
     with case_setup.open() as vault, vault.read() as connection:
         assert connection.execute(select(func.count()).select_from(exhibits)).scalar_one() == 1
+
+
+def test_an_import_gives_the_process_its_cycle_collector_back(case_setup: VaultSetup, cli: Any) -> None:
+    """The web app imports in a long-lived process: the collector must be on again, with nothing frozen."""
+    assert gc.isenabled() and gc.get_freeze_count() == 0
+    _calls(cli)
+    assert gc.isenabled() and gc.get_freeze_count() == 0
 
 
 def test_a_longer_later_export_adds_only_its_new_rows(
