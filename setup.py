@@ -1,7 +1,8 @@
-"""Builds the optional compiled WhatsApp parse loop (src/stalkproof/ingest/_whatsapp_fast.pyx); everything
-else about the package is in pyproject.toml. The extension is optional: without Cython or a C compiler the
-install still succeeds and `ChatParser.parse` runs its pure-Python loop, which gives the same records
-(see docs/ingest-design.md). The generated C stays under build/, out of the source tree.
+"""Builds the optional compiled loops: the WhatsApp parse loop (src/stalkproof/ingest/_whatsapp_fast.pyx)
+and the JSON exports' split loop (_json_fast.pyx); everything else about the package is in
+pyproject.toml. The extensions are optional: without Cython or a C compiler the install still succeeds
+and `ChatParser.parse` and jsonsplit run their pure-Python loops, which give the same records (see
+docs/ingest-design.md). The generated C stays under build/, out of the source tree.
 """
 
 from __future__ import annotations
@@ -28,16 +29,17 @@ def extensions() -> list[Extension]:
         from Cython.Build import cythonize
     except ImportError:  # the build-system requirement brings it; a plain `setup.py` run may not have it
         return []
-    fast = Extension(
-        "stalkproof.ingest._whatsapp_fast",
-        ["src/stalkproof/ingest/_whatsapp_fast.pyx"],
-        optional=True,  # a failed compile is a warning, not a failed install
-    )
-    try:
-        built: list[Extension] = cythonize([fast], build_dir="build/cython", language_level=3, quiet=True)
-    except Exception as error:  # a Cython that cannot translate the loop is not fatal either
-        print(f"warning: not building the compiled WhatsApp loop ({error}); the Python loop is used")
-        return []
+    built: list[Extension] = []
+    for name in ("_whatsapp_fast", "_json_fast"):
+        fast = Extension(
+            f"stalkproof.ingest.{name}",
+            [f"src/stalkproof/ingest/{name}.pyx"],
+            optional=True,  # a failed compile is a warning, not a failed install
+        )
+        try:
+            built += cythonize([fast], build_dir="build/cython", language_level=3, quiet=True)
+        except Exception as error:  # a Cython that cannot translate a loop is not fatal either
+            print(f"warning: not building {name} ({error}); its pure-Python loop is used")
     for extension in built:
         extension.optional = True  # cythonize's copies do not keep it
     return built

@@ -26,7 +26,8 @@ the target arrays; inside one, element ends are found with `bytes.find(b"\\n" + 
 is decoded with `orjson.loads` on exactly its bytes, so `raw == member_bytes[offset:offset + len(raw)]`.
 A split in the wrong place cannot go unnoticed: the first `}` that balances an element's `{` is its end,
 and orjson refuses a slice that is not exactly one value. At the end the skeleton, with the target
-arrays emptied, must itself parse as JSON, so the whole document has been checked.
+arrays emptied, must itself parse as JSON, so the whole document has been checked. The loop over the
+elements has a compiled twin (_json_fast.pyx, chosen in json_compiled.py), which takes the same elements.
 
 **Anything else** (a minified file, one element per line, a line over 1 MiB outside the arrays, an
 element over 64 MiB, inconsistent indentation) is read again from the start with ijson's C backend, and
@@ -62,6 +63,7 @@ import orjson
 from stalkproof.errors import InputError
 from stalkproof.ingest.base import Context, Origin
 from stalkproof.ingest.inputs import Input, Member
+from stalkproof.ingest.json_compiled import compiled_collect
 
 Target = tuple[str, ...]
 ANY_INDEX = "*"
@@ -449,16 +451,17 @@ class _PrettySplitter:
     ) -> Iterator[list[Element]]:
         """The elements opened by the line `opening`, until one is not followed by a comma, in runs.
 
-        `_collect` takes the elements that need nothing but a split and a decode, many at a time;
-        whatever else comes (the end of the window, a fault, a slice orjson refuses, an odd line break)
-        is left to `_step`, one element at a time, exactly as the splitter always read them. A run is
-        handed out before `_step` looks at anything, so warnings and errors reach the caller after every
-        element before them, as if there were no runs."""
+        `_collect` (or its compiled twin, see json_compiled.py) takes the elements that need nothing but
+        a split and a decode, many at a time; whatever else comes (the end of the window, a fault, a slice
+        orjson refuses, an odd line break) is left to `_step`, one element at a time, exactly as the
+        splitter always read them. A run is handed out before `_step` looks at anything, so warnings and
+        errors reach the caller after every element before them, as if there were no runs."""
         shape = _Shape(opening, format_path(parts), target, container)
+        collect = compiled_collect() or _PrettySplitter._collect  # the same elements either way
         self.index = 0
         while True:
             run: list[Element] = []
-            status = self._collect(run, shape)
+            status = collect(self, run, shape)
             if run:
                 self.given += len(run)
                 yield run

@@ -44,6 +44,7 @@ from stalkproof.ingest.base import Attachment, Context, Handle, Record, Repeats,
 from stalkproof.ingest.epoch import EpochClock, utc_when
 from stalkproof.ingest.identifiers import normalise
 from stalkproof.ingest.inputs import Input, Member
+from stalkproof.ingest.json_compiled import compiled_millisecond_when
 from stalkproof.ingest.jsonsplit import CANONICAL, Element, MemberIndex, iter_element_runs, warn_unreadable
 
 TARGETS = (("messages",),)
@@ -208,6 +209,7 @@ class _Reader:
         self.container: Mapping[str, Any] | None = None
         self.thread = _Thread()
         self.clock = EpochClock()
+        self.quick_when = compiled_millisecond_when()  # see json_compiled.py; None: the Python code alone
 
     def records(self) -> Iterator[Record]:
         files = _thread_files(self.inp, with_e2ee=self.platform == "messenger")
@@ -317,7 +319,11 @@ class _Reader:
         return record
 
     def _when(self, milliseconds: int) -> When:
-        """`timestamp_ms` as an instant (see epoch.py)."""
+        """`timestamp_ms` as an instant (see epoch.py), through the compiled twin when there is one."""
+        if self.quick_when is not None:
+            when = self.quick_when(milliseconds)  # None outside the years 1970 to 9999: the Python code
+            if when is not None:
+                return when
         return utc_when(self.clock.milliseconds(milliseconds), str(milliseconds))
 
     def _kind(self, message: dict[str, Any], sender: Handle | None) -> tuple[str, frozenset[str]]:
