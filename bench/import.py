@@ -48,6 +48,7 @@ from stalkproof.evidence.cases import create_case
 from stalkproof.evidence.imports import ImportRequest, run_import
 from stalkproof.ingest.base import Context
 from stalkproof.ingest.inputs import open_input
+from stalkproof.ingest.json_compiled import split_path
 from stalkproof.ingest.registry import source_named
 from stalkproof.ingest.whatsapp_compiled import PURE_PYTHON_VARIABLE, parse_path
 from stalkproof.vault.schema import events, ledger
@@ -56,6 +57,7 @@ from stalkproof.vault.vault import Vault
 RESULTS = Path(__file__).with_name("results") / "import.json"
 WHATSAPP_HFORMAT = "%d/%m/%Y, %H:%M - %name:"
 SEQ_GAP = 1_000_000_000
+JSON_SOURCES = ("telegram", "messenger")
 
 
 @dataclass
@@ -139,7 +141,8 @@ def child_parse(
         else:
             count = sum(1 for _ in source.parse(inp, ctx))
         seconds = time.perf_counter() - start
-    compiled = float(parse_path() == "compiled")  # the WhatsApp loop this child ran
+    # The loop this child ran: WhatsApp's own, or the JSON sources' shared one.
+    compiled = float((split_path() if source_name in JSON_SOURCES else parse_path()) == "compiled")
     measured = {"count": count, "seconds": seconds, "survey_seconds": survey_seconds, "rss_mb": peak_rss_mb()}
     return {**measured, "compiled": compiled}
 
@@ -360,6 +363,7 @@ def bench_import_memory(settings: argparse.Namespace, folder: Path, figures: lis
 
 
 def bench_parsers(settings: argparse.Namespace, folder: Path, figures: list[Figure]) -> None:
+    """Each source's parse; the JSON sources twice: their compiled loops (when built), then pure Python."""
     cases: list[tuple[str, str, Callable[[Path, int], Path], int, float | None, bool]] = [
         ("Telegram parse msg/s", "telegram", make_telegram, settings.json_messages, 200_000, False),
         ("Messenger parse msg/s", "messenger", make_messenger, settings.json_messages, 200_000, False),
@@ -371,7 +375,12 @@ def bench_parsers(settings: argparse.Namespace, folder: Path, figures: list[Figu
         path = make(folder, count)
         measured = run_child("parse", source, str(path), *(["--survey"] if survey else []))
         note = f"{measured['count']:,.0f} records, peak RSS {measured['rss_mb']:.0f} MB"
+        if source in JSON_SOURCES:
+            note = f"{'compiled' if measured['compiled'] else 'pure Python'} loop; {note}"
         figures.append(at_least(name, rate(measured), "rec/s", goal, note))
+        if source in JSON_SOURCES:
+            pure = run_child("parse", source, str(path), "--pure")
+            figures.append(Figure(name.replace(" parse", " parse (pure Python)"), rate(pure), "rec/s"))
         if path.is_dir():
             shutil.rmtree(path)
         else:
