@@ -33,8 +33,9 @@ def collector_between_batches() -> Iterator[None]:
     text); none form cycles, and all are freed by reference counting when their batch is written. Left
     alone, the collector still scans them, and the rest of the heap, thousands of times per million
     records: about a sixth of a full import's time (measured). Freezing the older heap keeps it out of
-    every scan until the import ends; `between_batches` then collects the young generations once per
-    batch, so at most one batch's worth of cyclic garbage waits."""
+    every scan until the import ends; `between_batches` then runs one full collection per batch, which
+    scans only what the import itself keeps (cheap), so at most one batch's worth of cyclic garbage waits
+    however long the input."""
     was_enabled = gc.isenabled()
     gc.freeze()
     gc.disable()
@@ -47,5 +48,7 @@ def collector_between_batches() -> Iterator[None]:
 
 
 def between_batches() -> None:
-    """Collect cyclic garbage left by the batch just written (see `collector_between_batches`)."""
-    gc.collect(1)
+    """Collect cyclic garbage left by the batches so far (see `collector_between_batches`). A full
+    collection, not just the young generations: garbage that outlived one batch would otherwise wait in
+    the oldest generation until the import ends (the RSS of a 272 MB import grew 3.6 MB instead of 1.2)."""
+    gc.collect()
